@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test install translations lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+# Compiled catalogues are build products, not sources.
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -q -d casework/translations
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask casework seed-demo
+	@echo "casework is serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: translations
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) *.egg-info

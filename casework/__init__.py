@@ -1,0 +1,147 @@
+"""casework: case management for unaccompanied and separated migrant children."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, g, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+import config as config_module
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    settings = config_module.load(config_name)
+    if overrides:
+        settings.update(overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder="../templates",
+        static_folder="static",
+    )
+    app.config.update(settings)
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    import_models()
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+
+    from casework.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from casework.cli import register_cli
+
+    register_cli(app)
+
+    from casework.web.access import check_declarations
+
+    check_declarations(app)
+    return app
+
+
+def import_models() -> None:
+    """Every table module, so that metadata (and migrations) see every table."""
+    import casework.accounts.models
+    import casework.audit.models
+    import casework.cases.models  # noqa: F401
+
+
+def register_extensions(app: Flask) -> None:
+    from casework.crypto.runtime import init_keyring
+    from casework.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = None  # the server-side session record is the protection
+
+    from casework.accounts.views import load_user
+
+    login_manager.user_loader(load_user)
+    init_keyring(app)
+
+    from casework.database import configure_engine
+
+    with app.app_context():
+        configure_engine(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from casework.accounts.admin_views import bp as admin_bp
+    from casework.accounts.views import bp as accounts_bp
+    from casework.cases.views import bp as cases_bp
+    from casework.web.home import bp as home_bp
+
+    for bp in (home_bp, accounts_bp, admin_bp, cases_bp):
+        app.register_blueprint(bp)
+
+
+def register_hooks(app: Flask) -> None:
+    from casework.web.access import enforce_access
+    from casework.web.security import set_security_headers
+
+    @app.before_request
+    def assign_request_id():
+        g.request_id = secrets.token_hex(8)
+
+    app.before_request(enforce_access)
+
+    @app.after_request
+    def headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return set_security_headers(response)
+
+    @app.context_processor
+    def template_helpers():
+        return {"current_locale": lambda: str(get_locale()), "nav_items": _nav_items}
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    langs = current_app.config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in langs:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in langs:
+        return current_user.locale
+    return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _nav_items() -> list[dict]:
+    from flask_babel import gettext as _
+
+    from casework.web.access import declaration
+
+    items = [
+        ("cases.list_cases", _("Cases")),
+        ("cases.new_case", _("Register a child")),
+        ("admin.users", _("Users")),
+        ("admin.offices", _("Offices")),
+    ]
+    from flask import current_app
+
+    visible = []
+    for endpoint, label in items:
+        rule = declaration(current_app, endpoint)
+        if rule is None or (isinstance(rule, frozenset) and current_user.role not in rule):
+            continue
+        visible.append({"url": url_for(endpoint), "label": label,
+                        "active": request.endpoint == endpoint})
+    return visible
+
+
+def _root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

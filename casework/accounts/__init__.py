@@ -1,0 +1,1 @@
+"""Users, roles, offices, sign-in and server-side sessions."""

@@ -1,0 +1,57 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from casework.accounts.passwords import MIN_PASSWORD_LENGTH
+from casework.accounts.roles import Country, Role
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+    )
+
+
+def role_choices():
+    return [(r.value, r.label) for r in Role]
+
+
+class OfficeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    country = SelectField(_l("Country"), choices=[(c.value, c.label) for c in Country])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices)
+    office = SelectField(_l("Office"))
+    supervised = SelectMultipleField(_l("Offices supervised (supervisors only)"))
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Length(max=1024)],
+        description=_l("At least %(n)d characters. Leave empty to keep the current one.",
+                       n=MIN_PASSWORD_LENGTH),
+    )

@@ -1,0 +1,193 @@
+"""The verbs that change accounts. They flush; the view commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from casework.accounts.models import Office, User, UserSession
+from casework.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    burn_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from casework.accounts.roles import Country, Role
+from casework.audit.services import Outcome, record
+from casework.extensions import db
+from casework.models import utcnow
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+# Touching last_seen_at on every request would write on every page view.
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
+
+
+def create_office(code: str, name: str, country: Country | str) -> Office:
+    code = code.strip().upper()
+    if db.session.scalar(sa.select(Office.id).where(Office.code == code)):
+        raise AccountError(_l("An office with this code already exists."))
+    office = Office(code=code, name=name.strip(), country=Country(country))
+    db.session.add(office)
+    db.session.flush()
+    return office
+
+
+def create_user(
+    *, email: str, name: str, role: Role | str, office: Office, password: str,
+    actor: User | None = None, active: bool = True, supervised: list[Office] | None = None,
+) -> User:
+    email = normalise_email(email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise AccountError(_l("A user with this email already exists."))
+    check_password_strength(password)
+    user = User(
+        email=email, name=name.strip(), role=Role(role), office=office,
+        password_hash=hash_password(password), active=active,
+    )
+    if user.role == Role.SUPERVISOR:
+        user.supervised_offices = supervised or [office]
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", actor_id=actor.id if actor else None, details={"user": str(user.id)})
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None. Costs the same either way."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        burn_time(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, user_agent: str | None = None) -> str:
+    """Create a server-side session; return the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, token_hash=_token_hash(token),
+                      user_agent=(user_agent or "")[:200] or None)
+    db.session.add(row)
+    user.last_login_at = utcnow()
+    user.session_token = token
+    user.current_session = row
+    db.session.flush()
+    return token
+
+
+def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> User | None:
+    """The user behind a live session token; ends a timed-out session."""
+    row = db.session.scalar(
+        sa.select(UserSession).where(UserSession.token_hash == _token_hash(token))
+    )
+    if row is None or row.ended_at is not None:
+        return None
+    now = utcnow()
+    if now - row.last_seen_at > idle:
+        end_session(row, "idle")
+        return None
+    if now - row.created_at > absolute:
+        end_session(row, "expired")
+        return None
+    user = row.user
+    if not user.active:
+        end_session(row, "deactivated")
+        return None
+    if now - row.last_seen_at > LAST_SEEN_GRANULARITY:
+        row.last_seen_at = now
+    user.session_token = token
+    user.current_session = row
+    return user
+
+
+def end_session(row: UserSession, reason: str) -> None:
+    if row.ended_at is None:
+        row.ended_at = utcnow()
+        row.ended_reason = reason
+    db.session.flush()
+
+
+def end_all_sessions(user: User, reason: str, *, except_id: uuid.UUID | None = None) -> int:
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.id != except_id if except_id else sa.true())
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+    return result.rowcount or 0
+
+
+def change_password(user: User, current: str, new: str) -> str:
+    """Change a password, end every session, and return a fresh session token."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_l("The current password is not correct."))
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user, "password-changed")
+    record("user.password_change", actor_id=user.id)
+    return start_session(user)
+
+
+def update_user(
+    user: User, *, actor: User, name: str, role: Role, office: Office, active: bool,
+    supervised: list[Office],
+) -> None:
+    """An admin's edit. A change of role, office or activity ends the user's sessions."""
+    privileges_changed = (user.role != role or user.office_id != office.id
+                          or user.active != active
+                          or {o.id for o in user.supervised_offices} != {o.id for o in supervised})
+    if user.id == actor.id and (role != Role.ADMIN or not active):
+        raise AccountError(_l("You cannot remove your own administrator access."))
+    user.name = name.strip()
+    user.role = role
+    user.office = office
+    user.active = active
+    user.supervised_offices = supervised if role == Role.SUPERVISOR else []
+    if privileges_changed:
+        end_all_sessions(user, "privileges-changed")
+    record("user.update", actor_id=actor.id, details={"user": str(user.id),
+                                                      "sessions_ended": privileges_changed})
+    db.session.flush()
+
+
+def reset_password(user: User, *, actor: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user, "password-reset")
+    record("user.password_reset", actor_id=actor.id, details={"user": str(user.id)})
+    db.session.flush()
+
+
+def record_login(user: User | None, ok: bool) -> None:
+    if ok:
+        record("login", actor_id=user.id)
+    else:
+        record("login", outcome=Outcome.FAILED)

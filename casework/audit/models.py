@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.models import Base, utcnow
+
+
+class AuditEvent(Base):
+    """Who did what to which case, when. Never field values.
+
+    Each event carries the hash of the one before it, so an edited, removed or
+    reordered event breaks the chain (`flask casework audit verify`).
+    """
+
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                     primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(sa.String(64))
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    request_id: Mapped[str | None] = mapped_column(sa.String(32))
+    # Identifiers and counts only (checkpoint keys, endpoint names, result counts).
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

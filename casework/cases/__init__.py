@@ -1,0 +1,1 @@
+"""The child and the case: intake, search, list, detail, edit, case team."""

@@ -1,0 +1,142 @@
+"""Read-only look-ups of cases, always within the user's scope."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from casework.accounts.models import User
+from casework.accounts.roles import Role
+from casework.cases.models import Case, CaseSearchToken, CaseTeamMember
+from casework.cases.services import (
+    A_NUMBER_INDEX,
+    BIRTH_DATE_INDEX,
+    NAME_INDEX,
+    ChildDetails,
+    name_tokens,
+    normalise_a_number,
+)
+from casework.crypto.blind_index import tokens
+from casework.crypto.runtime import current_indexer
+from casework.extensions import db
+
+CASE_NUMBER_RE = re.compile(r"^(MX|US)-\d{4}-\d{1,5}$", re.IGNORECASE)
+A_NUMBER_RE = re.compile(r"^A?[\d\s-]{8,11}$", re.IGNORECASE)
+
+
+def visible_to(user: User) -> sa.ColumnElement[bool]:
+    """The one definition of which cases a user may see."""
+    if user.role == Role.ADMIN:
+        return sa.false()  # separation of duties: admins see no case content
+    on_team = sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user.id)
+    return sa.or_(Case.office_id.in_(user.office_ids_in_scope()), Case.id.in_(on_team))
+
+
+def find_visible_case(user: User, case_id: uuid.UUID) -> Case | None:
+    return db.session.scalar(sa.select(Case).where(Case.id == case_id, visible_to(user)))
+
+
+@dataclass
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    assignee: uuid.UUID | None = None
+
+
+def _matching_tokens(index_name: str, digests: list[int]) -> sa.Select:
+    """Cases that have every one of these digests in one index."""
+    return (
+        sa.select(CaseSearchToken.case_id)
+        .where(CaseSearchToken.index_name == index_name, CaseSearchToken.digest.in_(digests))
+        .group_by(CaseSearchToken.case_id)
+        .having(sa.func.count(sa.distinct(CaseSearchToken.digest)) == len(set(digests)))
+    )
+
+
+def search_kind(q: str) -> str:
+    q = q.strip()
+    if not q:
+        return "none"
+    if CASE_NUMBER_RE.match(q):
+        return "number"
+    if A_NUMBER_RE.match(q) and sum(c.isdigit() for c in q) >= 8:
+        return "a_number"
+    return "name"
+
+
+def case_list_query(user: User, filters: CaseFilters) -> sa.Select:
+    stmt = sa.select(Case).where(visible_to(user))
+    kind = search_kind(filters.q)
+    q = filters.q.strip()
+    indexer = current_indexer()
+    if kind == "number":
+        prefix, year, seq = q.upper().split("-")
+        stmt = stmt.where(Case.number == f"{prefix}-{year}-{int(seq):05d}")
+    elif kind == "a_number":
+        digest = indexer.exact_digest(A_NUMBER_INDEX, normalise_a_number(q))
+        stmt = stmt.where(Case.id.in_(_matching_tokens(A_NUMBER_INDEX, [digest])))
+    elif kind == "name":
+        digests = [indexer.digest(NAME_INDEX, t) for t in tokens(q)]
+        if digests:
+            stmt = stmt.where(Case.id.in_(_matching_tokens(NAME_INDEX, digests)))
+    if filters.status:
+        stmt = stmt.where(Case.status == filters.status)
+    if filters.assignee:
+        stmt = stmt.where(Case.id.in_(
+            sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == filters.assignee)
+        ))
+    return stmt.options(selectinload(Case.team)).order_by(Case.opened_at.desc(), Case.id)
+
+
+def confirm_name_match(case: Case, q: str) -> bool:
+    """Blind-index digests are truncated: a hit is a candidate until the names agree."""
+    wanted = set(tokens(q))
+    have: set[str] = set()
+    for text in [case.given_names, case.family_names, *(case.aliases or [])]:
+        have |= set(tokens(text or ""))
+    return wanted <= have
+
+
+def possible_duplicates(user: User, details: ChildDetails, exclude: uuid.UUID | None = None,
+                        limit: int = 10) -> list[Case]:
+    """Cases in the user's scope with the same birth date and the same name tokens."""
+    indexer = current_indexer()
+    toks = tokens(f"{details.given_names} {details.family_names}")
+    if not toks or not details.birth_date:
+        return []
+    name_digests = [indexer.digest(NAME_INDEX, t) for t in toks]
+    dob = indexer.exact_digest(BIRTH_DATE_INDEX, details.birth_date.isoformat())
+    stmt = (
+        sa.select(Case)
+        .where(visible_to(user))
+        .where(Case.id.in_(_matching_tokens(BIRTH_DATE_INDEX, [dob])))
+        .where(Case.id.in_(_matching_tokens(NAME_INDEX, name_digests)))
+        .limit(limit)
+    )
+    if exclude:
+        stmt = stmt.where(Case.id != exclude)
+    found = db.session.scalars(stmt).all()
+    return [c for c in found if c.birth_date == details.birth_date
+            and set(toks) <= set(name_tokens(ChildDetails.of(c)))]
+
+
+def assignable_staff(case: Case) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.office_id == case.office_id, User.active.is_(True),
+                              User.role != Role.ADMIN).order_by(User.name)
+    ))
+
+
+def staff_in_scope(user: User) -> list[User]:
+    """Staff whose assignments this user may filter by."""
+    offices = user.office_ids_in_scope()
+    if not offices:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).where(User.office_id.in_(offices), User.role != Role.ADMIN,
+                              User.active.is_(True)).order_by(User.name)
+    ))

@@ -1,0 +1,169 @@
+"""The verbs that change a case. They flush and audit; the view commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from casework.accounts.models import User
+from casework.accounts.roles import Role
+from casework.audit.services import record
+from casework.cases.models import Case, CaseNumberSequence, CaseSearchToken, CaseTeamMember
+from casework.crypto.blind_index import tokens
+from casework.crypto.runtime import current_indexer
+from casework.errors import NotPermitted, StaleEdit
+from casework.extensions import db
+from casework.models import utcnow
+
+NAME_INDEX = "child_name"
+BIRTH_DATE_INDEX = "birth_date"
+A_NUMBER_INDEX = "a_number"
+
+
+@dataclass
+class ChildDetails:
+    """What intake and edit collect about the child, already validated by the form."""
+
+    given_names: str
+    family_names: str
+    encountered_at: datetime
+    encounter_type: str
+    nationality: str
+    separation: str
+    aliases: list[str] = field(default_factory=list)
+    birth_date: date | None = None
+    age_estimate: int | None = None
+    age_method: str | None = None
+    sex: str | None = None
+    languages: list[str] = field(default_factory=list)
+    interpreter_needed: bool = False
+    encounter_place: str | None = None
+    custodian: str | None = None
+    custodian_location: str | None = None
+    a_number: str | None = None
+    other_ids: str | None = None
+    notes: str | None = None
+
+    @classmethod
+    def of(cls, case: Case) -> ChildDetails:
+        return cls(**{name: getattr(case, name) for name in cls.__dataclass_fields__})
+
+
+def normalise_a_number(value: str | None) -> str | None:
+    """A-numbers are 8 or 9 digits, shown with or without 'A' and dashes."""
+    if not value:
+        return None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits.zfill(9) if digits else None
+
+
+def next_case_number(country: str, year: int) -> str:
+    prefix = f"{country}-{year}"
+    # An UPDATE takes the row lock, so two workers never get the same number.
+    updated = db.session.execute(
+        sa.update(CaseNumberSequence)
+        .where(CaseNumberSequence.prefix == prefix)
+        .values(last=CaseNumberSequence.last + 1)
+        .returning(CaseNumberSequence.last)
+    ).scalar_one_or_none()
+    if updated is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CaseNumberSequence(prefix=prefix, last=1))
+            updated = 1
+        except sa.exc.IntegrityError:  # another worker created the row first
+            return next_case_number(country, year)
+    return f"{prefix}-{updated:05d}"
+
+
+def register_case(details: ChildDetails, *, office, actor: User) -> Case:
+    case = Case(id=uuid.uuid4(), office=office, office_id=office.id, created_by_id=actor.id)
+    case.set_new_data_key()
+    case.number = next_case_number(office.country.value, details.encountered_at.year)
+    _apply(case, details)
+    db.session.add(case)
+    if actor.role != Role.SUPERVISOR:
+        case.team.append(CaseTeamMember(user_id=actor.id, added_by_id=actor.id))
+    db.session.flush()
+    reindex(case)
+    record("case.create", actor_id=actor.id, case_id=case.id)
+    return case
+
+
+def update_case(case: Case, details: ChildDetails, *, actor: User, expected_version: int) -> None:
+    if case.version != expected_version:
+        raise StaleEdit(current_version=case.version)
+    _apply(case, details)
+    case.updated_at = utcnow()
+    try:
+        db.session.flush()  # version_id_col makes this UPDATE fail if another wrote first
+    except sa.orm.exc.StaleDataError as exc:
+        raise StaleEdit(current_version=None) from exc
+    reindex(case)
+    record("case.edit", actor_id=actor.id, case_id=case.id)
+
+
+def _apply(case: Case, d: ChildDetails) -> None:
+    for name in ChildDetails.__dataclass_fields__:
+        value = getattr(d, name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if name == "a_number":
+            value = normalise_a_number(value)
+        if name in ("aliases", "languages"):
+            value = [v.strip() for v in value if v and v.strip()]
+        if getattr(case, name) != value:
+            setattr(case, name, value)
+
+
+def reindex(case: Case) -> None:
+    """Rewrite the case's blind-index entries from its current values."""
+    indexer = current_indexer()
+    db.session.execute(sa.delete(CaseSearchToken).where(CaseSearchToken.case_id == case.id))
+    entries: set[tuple[str, int]] = set()
+    for text in [case.given_names, case.family_names, *(case.aliases or [])]:
+        if text:
+            entries |= {(NAME_INDEX, d) for d in indexer.digests(NAME_INDEX, text)}
+    if case.birth_date_iso:
+        entries.add((BIRTH_DATE_INDEX, indexer.exact_digest(BIRTH_DATE_INDEX, case.birth_date_iso)))
+    if case.a_number:
+        entries.add((A_NUMBER_INDEX, indexer.exact_digest(A_NUMBER_INDEX, case.a_number)))
+    db.session.add_all(
+        CaseSearchToken(case_id=case.id, index_name=name, digest=digest)
+        for name, digest in entries
+    )
+    db.session.flush()
+
+
+def name_tokens(details: ChildDetails) -> list[str]:
+    seen: list[str] = []
+    for text in [details.given_names, details.family_names, *details.aliases]:
+        for t in tokens(text or ""):
+            if t not in seen:
+                seen.append(t)
+    return seen
+
+
+def add_team_member(case: Case, user: User, *, actor: User) -> None:
+    if any(m.user_id == user.id for m in case.team):
+        return
+    if not user.active or user.role == Role.ADMIN:
+        raise NotPermitted()
+    if user.office_id != case.office_id:
+        raise NotPermitted()
+    case.team.append(CaseTeamMember(user_id=user.id, added_by_id=actor.id))
+    db.session.flush()
+    record("case.team_add", actor_id=actor.id, case_id=case.id, details={"user": str(user.id)})
+
+
+def remove_team_member(case: Case, user_id: uuid.UUID, *, actor: User) -> None:
+    member = next((m for m in case.team if m.user_id == user_id), None)
+    if member is None:
+        return
+    case.team.remove(member)
+    db.session.flush()
+    record("case.team_remove", actor_id=actor.id, case_id=case.id,
+           details={"user": str(user_id)})

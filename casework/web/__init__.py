@@ -1,0 +1,1 @@
+"""Cross-cutting web glue: access control, errors, security headers."""

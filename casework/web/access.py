@@ -1,0 +1,112 @@
+"""Deny by default: every endpoint declares who may use it.
+
+A view carries its declaration as an attribute set by one of the decorators
+below. `enforce_access` runs before every request and refuses an endpoint that
+declared nothing; `check_declarations` makes create_app() fail for one, so an
+undeclared route cannot even be deployed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from casework.accounts.roles import Role
+
+ACCESS_ATTR = "_casework_access"
+PUBLIC = "public"
+ANY_USER = "any-user"
+# Endpoints that Flask and extensions add; they serve static files only.
+BUILTIN_PUBLIC = {"static", "bootstrap.static"}
+
+
+def public(view: Callable) -> Callable:
+    setattr(view, ACCESS_ATTR, PUBLIC)
+    return view
+
+
+def signed_in(view: Callable) -> Callable:
+    setattr(view, ACCESS_ATTR, ANY_USER)
+    return view
+
+
+def roles(*allowed: Role) -> Callable[[Callable], Callable]:
+    for role in allowed:
+        if not isinstance(role, Role):
+            raise TypeError(f"unknown role {role!r}")
+
+    def decorate(view: Callable) -> Callable:
+        setattr(view, ACCESS_ATTR, frozenset(allowed))
+        return view
+
+    return decorate
+
+
+CASE_STAFF = (Role.CASEWORKER, Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR)
+LEGAL_STAFF = (Role.PARALEGAL, Role.ATTORNEY)
+
+
+def declaration(app: Flask, endpoint: str):
+    if endpoint in BUILTIN_PUBLIC:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, ACCESS_ATTR, None)
+
+
+def check_declarations(app: Flask) -> None:
+    missing = sorted(e for e in app.view_functions if declaration(app, e) is None)
+    if missing:
+        raise RuntimeError(f"endpoints without an access declaration: {missing}")
+
+
+def enforce_access():
+    """before_request hook."""
+    if request.endpoint is None:
+        return None  # 404 or 405: nothing to protect
+    rule = declaration(current_app, request.endpoint)
+    if rule == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if rule is None or (rule != ANY_USER and current_user.role not in rule):
+        refuse("access.forbidden", details={"endpoint": request.endpoint})
+        abort(403)
+    return None
+
+
+def refuse(action: str, *, case_id: uuid.UUID | None = None, details: dict | None = None):
+    """Audit a refusal; committed on its own so a rolled-back request still leaves it."""
+    from casework.audit.services import Outcome, record
+    from casework.extensions import db
+
+    db.session.rollback()
+    record(
+        action,
+        actor_id=current_user.id if current_user.is_authenticated else None,
+        case_id=case_id,
+        outcome=Outcome.REFUSED,
+        details=details,
+    )
+    db.session.commit()
+
+
+def get_case_or_404(case_id: str | uuid.UUID):
+    """The only way a view loads a case: scoped to the user, 404 outside it."""
+    from casework.cases.queries import find_visible_case
+
+    try:
+        key = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
+    except ValueError:
+        abort(404)
+    case = find_visible_case(current_user, key)
+    if case is None:
+        refuse("case.not_found", case_id=key, details={"endpoint": request.endpoint})
+        abort(404)
+    return case
+
+
+def role_names(allowed: Iterable[Role]) -> list[str]:
+    return sorted(r.value for r in allowed)
