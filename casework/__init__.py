@@ -25,6 +25,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.update(settings)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from casework.web.logging import install as install_log_filters
+
+    install_log_filters()
     import_models()
 
     register_extensions(app)

@@ -46,10 +46,12 @@ def format_a_number(value: str | None) -> str:
     return f"A-{value[:3]}-{value[3:6]}-{value[6:]}" if len(value) == 9 else value
 
 
-@bp.route("")
+@bp.route("", methods=["GET", "POST"])
 @roles(*CASE_STAFF)
 def list_cases():
-    form = CaseFilterForm(request.args)
+    # The search box posts, so a child's name never lands in a URL, browser history or
+    # access log; `GET /cases?q=` still works for scripts.
+    form = CaseFilterForm(request.form if request.method == "POST" else request.args)
     staff = queries.staff_in_scope(current_user)
     form.assignee.choices = [("", _("Anyone"))] + [(str(u.id), u.name) for u in staff]
     filters = queries.CaseFilters()
@@ -62,6 +64,7 @@ def list_cases():
             filters.assignee = None
     page = db.paginate(
         queries.case_list_query(current_user, filters),
+        page=request.values.get("page", 1, type=int),
         per_page=current_app.config["CASES_PER_PAGE"],
         error_out=False,
     )
@@ -74,9 +77,9 @@ def list_cases():
         record("case.search", actor_id=current_user.id,
                details={"kind": kind, "results": page.total})
         db.session.commit()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "q") and v}
     return render_template("cases/list.html", form=form, page=page, cases=cases,
-                           searching=kind != "none", args=args)
+                           searching=kind != "none", args=args, query=filters.q)
 
 
 @bp.route("/new", methods=["GET", "POST"])
