@@ -16,7 +16,7 @@ install: $(BIN)/.installed
 
 # Compiled catalogues are build products, not sources.
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d casework/translations
+	$(BIN)/pybabel compile --use-fuzzy -d casework/translations >/dev/null
 
 run: translations
 	$(BIN)/flask db upgrade

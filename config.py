@@ -35,7 +35,7 @@ class Config:
     SESSION_COOKIE_NAME = "casework_session"
     REMEMBER_COOKIE_DURATION = 0  # no "remember me": sessions are server-side records
 
-    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("es", "en")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "casework" / "translations")
