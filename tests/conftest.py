@@ -1,7 +1,7 @@
 """Test fixtures. One database per run: SQLite in a temp folder, or TEST_DATABASE_URL.
 
-The schema is built by running the migrations, so every run also proves that
-they create what the models declare.
+The schema comes from the models; tests/migrations proves that the migrations
+build the same schema.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ def _reset_schema(app) -> None:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        from flask_migrate import upgrade
-
-        upgrade()
+        db.create_all()
 
 
 @pytest.fixture(scope="session")
