@@ -1,0 +1,57 @@
+"""The migrations build exactly the schema the models declare, and go down and up again."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from casework import create_app
+from casework.extensions import db
+
+
+@pytest.fixture
+def scratch_url():
+    """A database of its own, so the session's test database is untouched."""
+    base = os.environ["TEST_DATABASE_URL"]
+    if base.startswith("sqlite"):
+        yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'migrations.sqlite3'}"
+        return
+    url = sa.engine.make_url(base)
+    name = f"casework_mig_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _diff(app) -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_matches_models_then_down_and_up_again(scratch_url):
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade()
+        assert _diff(app) == [], "the models and the migrations disagree: run flask db migrate"
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"child_case", "audit_event", "user_account"} <= tables
+        downgrade(revision="base")
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert _diff(app) == []
+        db.engine.dispose()
