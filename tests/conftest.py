@@ -6,11 +6,13 @@ build the same schema.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 _TMP = Path(tempfile.mkdtemp(prefix="casework-test-"))
 os.environ["CASEWORK_INSTANCE_PATH"] = str(_TMP / "instance")
@@ -81,3 +83,42 @@ def make(ctx):
 def world(ctx):
     """Two offices, one per country, with one user of every role in each."""
     return factories.World.build()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    Flask reuses an application context that is already pushed for the same app, so
+    while `ctx` is active every request made through `app.test_client()` shares the
+    test's `g` (where Flask-Login caches the signed-in user) and its database session:
+    the second user to sign in would be served as the first. This client runs each
+    request in an empty `contextvars.Context`, as a real server does. After requests,
+    call `db.session.rollback()` in the test before reading what they wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def browser(app):
+    """A fresh, signed-out browser (an IsolatedClient)."""
+    return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def new_browser(app):
+    """`new_browser()`: another fresh, signed-out IsolatedClient at each call."""
+    return lambda: IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def signin(app, make):
+    """`signin(user)`: a new IsolatedClient signed in as `user`; each call is its own browser."""
+
+    def _signin(user, password: str = factories.PASSWORD):
+        new_browser = IsolatedClient(app, app.response_class, use_cookies=True)
+        factories.login(new_browser, user, password)
+        return new_browser
+
+    return _signin

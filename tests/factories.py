@@ -10,6 +10,7 @@ from casework.accounts import services as accounts
 from casework.accounts.models import Office, User
 from casework.accounts.roles import Role
 from casework.cases import services as cases
+from casework.cases.choices import LANGUAGES
 from casework.cases.models import Case
 from casework.extensions import db
 
@@ -73,3 +74,49 @@ class World:
 
     def __call__(self, country: str, role: Role) -> User:
         return self.users[(country, role)]
+
+
+def intake_form(**overrides) -> dict:
+    """The fields of the intake form (POST /cases/new) as a browser sends them.
+
+    A value of None leaves the field out, as a browser does for an unticked box.
+    """
+    encountered = datetime.now(UTC) - timedelta(days=1)
+    values = {
+        "given_names": "Ana Lucía", "family_names": "Ixcoy Tzoc", "aliases": "",
+        "birth_date_known": "y", "birth_date": "2011-03-14", "age_estimate": "",
+        "age_method": "documents", "sex": "female", "nationality": "GT",
+        "languages": ["quc", "es"], "other_languages": "", "interpreter_needed": "y",
+        "separation": "unaccompanied", "encountered_at": encountered.strftime("%Y-%m-%dT%H:%M"),
+        "encounter_type": "in_mexico", "encounter_place": "Garita El Chaparral",
+        "custodian": "DIF", "custodian_location": "Tijuana", "a_number": "",
+        "other_ids": "", "notes": "",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+_LISTED = {code for code, _label in LANGUAGES}
+
+
+def edit_form(case: Case, **overrides) -> dict:
+    """The edit form of `case` as the edit page fills it, with `overrides` typed in."""
+    d = cases.ChildDetails.of(case)
+    values = intake_form(
+        given_names=d.given_names, family_names=d.family_names,
+        aliases="\n".join(d.aliases or []),
+        birth_date_known="y" if d.birth_date else None,
+        birth_date=d.birth_date.isoformat() if d.birth_date else "",
+        age_estimate="" if d.age_estimate is None else str(d.age_estimate),
+        age_method=d.age_method, sex=d.sex or "", nationality=d.nationality,
+        languages=[x for x in d.languages or [] if x in _LISTED],
+        other_languages="; ".join(x for x in d.languages or [] if x not in _LISTED),
+        interpreter_needed="y" if d.interpreter_needed else None,
+        separation=d.separation, encountered_at=d.encountered_at.strftime("%Y-%m-%dT%H:%M"),
+        encounter_type=d.encounter_type, encounter_place=d.encounter_place or "",
+        custodian=d.custodian or "", custodian_location=d.custodian_location or "",
+        a_number=d.a_number or "", other_ids=d.other_ids or "", notes=d.notes or "",
+        version=str(case.version),
+    )
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}

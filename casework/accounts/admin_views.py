@@ -45,7 +45,7 @@ def new_user():
                 )
             except services.AccountError as exc:
                 db.session.rollback()
-                form.email.errors.append(str(exc))
+                _field_error(form, exc, "email")
             else:
                 db.session.commit()
                 flash(_("User %(name)s created.", name=user.name), "success")
@@ -63,7 +63,12 @@ def edit_user(user_id):
         form.role.data = user.role.value
         form.office.data = str(user.office_id)
         form.supervised.data = [str(o.id) for o in user.supervised_offices]
+    # The email cannot be changed here: show the stored one and do not validate what was
+    # posted (an address the validator now rejects, e.g. on a .test domain, must not
+    # make its user uneditable).
     form.email.render_kw = {"readonly": True}
+    form.email.validators = ()
+    form.email.data = user.email
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -75,12 +80,18 @@ def edit_user(user_id):
                 services.reset_password(user, actor=current_user, password=form.password.data)
         except services.AccountError as exc:
             db.session.rollback()
-            form.password.errors.append(str(exc))
+            _field_error(form, exc, "password")
         else:
             db.session.commit()
             flash(_("Changes to %(name)s saved.", name=user.name), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+def _field_error(form, exc: services.AccountError, default: str) -> None:
+    """Show the message beside the field it is about."""
+    field = getattr(form, exc.field or default, None) or getattr(form, default)
+    field.errors.append(str(exc))
 
 
 def _supervised(form: UserForm):
@@ -101,7 +112,7 @@ def new_office():
         try:
             office = services.create_office(form.code.data, form.name.data, form.country.data)
         except services.AccountError as exc:
-            form.code.errors.append(str(exc))
+            _field_error(form, exc, "code")
         else:
             office.active = form.active.data
             record("office.create", actor_id=current_user.id, details={"office": office.code})

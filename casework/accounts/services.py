@@ -25,7 +25,14 @@ from casework.models import utcnow
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message is for the user."""
+    """A request about accounts that cannot be carried out; the message is for the user.
+
+    `field` names the form field the message belongs beside.
+    """
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # Touching last_seen_at on every request would write on every page view.
@@ -39,14 +46,15 @@ def normalise_email(email: str) -> str:
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+            _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            "password",
         )
 
 
 def create_office(code: str, name: str, country: Country | str) -> Office:
     code = code.strip().upper()
     if db.session.scalar(sa.select(Office.id).where(Office.code == code)):
-        raise AccountError(_l("An office with this code already exists."))
+        raise AccountError(_l("An office with this code already exists."), "code")
     office = Office(code=code, name=name.strip(), country=Country(country))
     db.session.add(office)
     db.session.flush()
@@ -59,7 +67,7 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise AccountError(_l("A user with this email already exists."))
+        raise AccountError(_l("A user with this email already exists."), "email")
     check_password_strength(password)
     user = User(
         email=email, name=name.strip(), role=Role(role), office=office,
@@ -111,15 +119,16 @@ def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> User | 
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
+    # Ended without a flush, so the caller sees a dirty session and commits the end.
     if now - row.last_seen_at > idle:
-        end_session(row, "idle")
+        _mark_ended(row, "idle")
         return None
     if now - row.created_at > absolute:
-        end_session(row, "expired")
+        _mark_ended(row, "expired")
         return None
     user = row.user
     if not user.active:
-        end_session(row, "deactivated")
+        _mark_ended(row, "deactivated")
         return None
     if now - row.last_seen_at > LAST_SEEN_GRANULARITY:
         row.last_seen_at = now
@@ -129,10 +138,14 @@ def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> User | 
 
 
 def end_session(row: UserSession, reason: str) -> None:
+    _mark_ended(row, reason)
+    db.session.flush()
+
+
+def _mark_ended(row: UserSession, reason: str) -> None:
     if row.ended_at is None:
         row.ended_at = utcnow()
         row.ended_reason = reason
-    db.session.flush()
 
 
 def end_all_sessions(user: User, reason: str, *, except_id: uuid.UUID | None = None) -> int:
@@ -148,7 +161,7 @@ def end_all_sessions(user: User, reason: str, *, except_id: uuid.UUID | None = N
 def change_password(user: User, current: str, new: str) -> str:
     """Change a password, end every session, and return a fresh session token."""
     if not verify_password(user.password_hash, current):
-        raise AccountError(_l("The current password is not correct."))
+        raise AccountError(_l("The current password is not correct."), "current")
     check_password_strength(new)
     user.password_hash = hash_password(new)
     end_all_sessions(user, "password-changed")
@@ -165,7 +178,7 @@ def update_user(
                           or user.active != active
                           or {o.id for o in user.supervised_offices} != {o.id for o in supervised})
     if user.id == actor.id and (role != Role.ADMIN or not active):
-        raise AccountError(_l("You cannot remove your own administrator access."))
+        raise AccountError(_l("You cannot remove your own administrator access."), "role")
     user.name = name.strip()
     user.role = role
     user.office = office

@@ -80,9 +80,11 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, list[int]]:
     count = 0
     last_seq = 0
     while True:
+        # populate_existing: check what is stored, not an event this session already holds.
         rows = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.seq > last_seq)
             .order_by(AuditEvent.seq).limit(batch_size)
+            .execution_options(populate_existing=True)
         ).all()
         if not rows:
             return count, broken

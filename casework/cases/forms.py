@@ -80,7 +80,7 @@ class ChildForm(FlaskForm):
                                      validators=[Optional(), Length(max=300)])
     a_number = StringField(
         _l("A-number (US)"),
-        validators=[Optional(), Regexp(r"^[Aa]?[\d\s-]{8,11}$",
+        validators=[Optional(), Regexp(r"^[Aa]?[\s-]*(?:\d[\s-]*){8,9}$",
                                        message=_l("An A-number has 8 or 9 digits, "
                                                   "for example A-012-345-678."))],
     )
@@ -190,7 +190,10 @@ class CaseFilterForm(FlaskForm):
 
 
 class TeamAddForm(FlaskForm):
-    user = SelectField(_l("Add a member of staff"), validators=[DataRequired()])
+    # The view checks the choice against the people who may join, and says so when
+    # they may not; a choice error here would refuse silently.
+    user = SelectField(_l("Add a member of staff"), validators=[DataRequired()],
+                       validate_choice=False)
 
 
 class TeamRemoveForm(FlaskForm):

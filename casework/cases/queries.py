@@ -25,7 +25,8 @@ from casework.crypto.runtime import current_indexer
 from casework.extensions import db
 
 CASE_NUMBER_RE = re.compile(r"^(MX|US)-\d{4}-\d{1,5}$", re.IGNORECASE)
-A_NUMBER_RE = re.compile(r"^A?[\d\s-]{8,11}$", re.IGNORECASE)
+# 8 or 9 digits, with or without the "A" and any spaces or dashes: A-012-345-678.
+A_NUMBER_RE = re.compile(r"^A?[\s-]*(?:\d[\s-]*){8,9}$", re.IGNORECASE)
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:

@@ -33,6 +33,12 @@ def render_error(code: int, detail=None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        from flask import request
+
+        from casework.web.access import refuse
+
+        # A refusal like any other: audited (endpoint only, never what was posted).
+        refuse("csrf.refused", details={"endpoint": request.endpoint})
         return render_error(400, _l("The form had expired or was sent from elsewhere. Reload "
                                     "the page and send it again."))
 
