@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.audit.services import record
-from casework.cases import queries, services
+from casework.cases import panels, queries, services
 from casework.cases.choices import (
     AGE_METHODS,
     ENCOUNTER_LABELS,
@@ -117,6 +117,7 @@ def show(case_id):
         checklist=checklist_queries.checklist(case),
         action_reasons=engine.blockers_by_action(case),
         overrides=checklist_queries.overrides(case), checkpoints=BY_KEY,
+        panels=panels.render_context(case),
         **_team_context(case),
     )
 
