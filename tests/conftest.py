@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 _TMP = Path(tempfile.mkdtemp(prefix="casework-test-"))
 os.environ["CASEWORK_INSTANCE_PATH"] = str(_TMP / "instance")
@@ -33,9 +35,27 @@ def _reset_schema(app) -> None:
         db.create_all()
 
 
+class IsolatedClient(FlaskClient):
+    """Tests that hold an app context (`ctx`) share `g` with the client's requests;
+    forget the signed-in user around each request so every request loads its own."""
+
+    def open(self, *args, **kwargs):
+        _forget_user()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _forget_user()
+
+
+def _forget_user() -> None:
+    if has_app_context():
+        g.pop("_login_user", None)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app("testing")
+    app.test_client_class = IsolatedClient
     _reset_schema(app)
     return app
 
