@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, format_datetime, ngettext
 
 from casework.models import utcnow
 
@@ -30,6 +30,12 @@ def due_text(due_at: datetime | None, now: datetime | None = None) -> str:
     return ngettext("%(num)d hour overdue", "%(num)d hours overdue", max(1, hours))
 
 
+def when(value: datetime | None) -> str:
+    """A short date and time, saying its zone: staff work across several time zones."""
+    return f"{format_datetime(value, 'short')} UTC" if value else ""
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(when, "when")
     app.add_template_filter(due_text, "due_text")
     app.add_template_filter(lambda d: format_date(d) if d else "", "date_only")
