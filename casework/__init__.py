@@ -34,6 +34,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_blueprints(app)
     register_hooks(app)
 
+    from casework.web.formatting import register_filters
+
+    register_filters(app)
+
     from casework.web.errors import register_error_handlers
 
     register_error_handlers(app)
@@ -45,14 +49,29 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from casework.web.access import check_declarations
 
     check_declarations(app)
+    check_policy(app)
     return app
 
 
+def check_policy(app: Flask) -> None:
+    """Refuse to start with a catalogue that the code cannot enforce."""
+    from casework.workflow import policy
+    from casework.workflow.registry import ANCHORS, CONDITIONS
+
+    catalogue = policy.with_overrides(app.config.get("CASEWORK_DEADLINES") or {})
+    problems = policy.validate(catalogue, set(CONDITIONS), set(ANCHORS),
+                               endpoints=set(app.view_functions))
+    if problems:
+        raise RuntimeError("the checkpoint catalogue cannot be enforced:\n  "
+                           + "\n  ".join(problems))
+
+
 def import_models() -> None:
-    """Every table module, so that metadata (and migrations) see every table."""
-    import casework.accounts.models
-    import casework.audit.models
-    import casework.cases.models  # noqa: F401
+    """Every table and condition module, so metadata and the catalogue see them all."""
+    from casework import modules
+
+    modules.load("models")
+    modules.load("conditions")
 
 
 def register_extensions(app: Flask) -> None:
@@ -80,12 +99,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from casework import modules
     from casework.accounts.admin_views import bp as admin_bp
-    from casework.accounts.views import bp as accounts_bp
-    from casework.cases.views import bp as cases_bp
     from casework.web.home import bp as home_bp
 
-    for bp in (home_bp, accounts_bp, admin_bp, cases_bp):
+    for bp in (home_bp, admin_bp, *modules.blueprints()):
         app.register_blueprint(bp)
 
 
@@ -129,6 +147,7 @@ def _nav_items() -> list[dict]:
     items = [
         ("cases.list_cases", _("Cases")),
         ("cases.new_case", _("Register a child")),
+        ("workflow.sign_off_queue", _("Sign-offs")),
         ("admin.users", _("Users")),
         ("admin.offices", _("Offices")),
     ]

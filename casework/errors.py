@@ -6,7 +6,7 @@ class DomainError(Exception):
 
 
 class NotPermitted(DomainError):
-    """The user may not do this to this record."""
+    """The user may not do this to this record. The message, if any, is for the user."""
 
 
 class StaleEdit(DomainError):

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 _TMP = Path(tempfile.mkdtemp(prefix="casework-test-"))
@@ -35,9 +36,29 @@ def _reset_schema(app) -> None:
         db.create_all()
 
 
+class FreshUserClient(FlaskClient):
+    """The default client. Tests that hold an app context (`ctx`) share `g` with the
+    client's requests; forget the signed-in user around each request so every request
+    loads its own, while the test keeps reading through the same database session.
+    (IsolatedClient below goes further: a whole context of its own per request.)"""
+
+    def open(self, *args, **kwargs):
+        _forget_user()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _forget_user()
+
+
+def _forget_user() -> None:
+    if has_app_context():
+        g.pop("_login_user", None)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app("testing")
+    app.test_client_class = FreshUserClient
     _reset_schema(app)
     return app
 

@@ -120,3 +120,93 @@ def edit_form(case: Case, **overrides) -> dict:
     )
     values.update(overrides)
     return {k: v for k, v in values.items() if v is not None}
+
+
+# --- Screening, legal and supervision records, through their services ------------------
+
+def recent(**ago) -> datetime:
+    """A moment just past, to the minute like the forms: recent(hours=3); default 5 minutes."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return now - timedelta(**(ago or {"minutes": 5}))
+
+
+def consent(case: Case, actor: User, **overrides):
+    from casework.screening import services as screening
+
+    values = dict(given_at=recent(), language="es", sharing_scope=["legal_service_provider"])
+    values.update(overrides)
+    return screening.record_consent(case, screening.ConsentDetails(**values), actor=actor)
+
+
+def custody_event(case: Case, actor: User, kind: str, **overrides):
+    from casework.screening import services as screening
+
+    values = dict(kind=kind, occurred_at=recent(), details="Ref. 2026/001")
+    values.update(overrides)
+    return screening.record_custody_event(case, screening.CustodyEventDetails(**values),
+                                          actor=actor)
+
+
+# A valid outcome for each kind, so tests name only what they are about.
+SCREENING_DEFAULTS = {
+    "safety": {"outcome": "no_urgent_needs"},
+    "trafficking": {"outcome": "no_indicators"},
+    "protection": {"outcome": "no_fear"},
+    "contiguous": {"trafficking_risk": False, "credible_fear": False, "can_decide": True},
+}
+
+
+def screening(case: Case, actor: User, kind: str, **overrides):
+    from casework.screening import services as screening
+
+    values = dict(kind=kind, completed_at=recent(), **SCREENING_DEFAULTS[kind])
+    values.update(overrides)
+    return screening.record_screening(case, screening.ScreeningDetails(**values), actor=actor)
+
+
+def orientation(case: Case, actor: User, **overrides):
+    from casework.legal import services as legal
+
+    values = dict(delivered_at=recent(), language="es", presenter="Lic. Marta Ruiz",
+                  session_format="group", provider="Legal aid partner")
+    values.update(overrides)
+    return legal.record_orientation(case, legal.OrientationDetails(**values), actor=actor)
+
+
+def review(case: Case, actor: User, **overrides):
+    from casework.supervision import services as supervision
+
+    values = dict(reviewed_at=recent(), note="Case on track.", decisions=None)
+    values.update(overrides)
+    return supervision.record_review(case, supervision.ReviewDetails(**values), actor=actor)
+
+
+def form_time(**ago) -> str:
+    """`recent(**ago)` as a datetime-local form field value."""
+    return recent(**ago).strftime("%Y-%m-%dT%H:%M")
+
+
+def count(model) -> int:
+    import sqlalchemy as sa
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def raw_values(table: str, column: str) -> list[bytes | None]:
+    """A column's stored bytes, as a copy of the database would show them."""
+    import sqlalchemy as sa
+
+    return list(db.session.scalars(sa.select(sa.column(column)).select_from(sa.table(table))))
+
+
+def switch_user(client, user: User) -> None:
+    """Sign out whoever is signed in, sign `user` in, and check who it is.
+
+    `login` alone does not switch: the login page sends a signed-in user away with
+    the same 302 a successful login gives, and every request of a test shares the
+    test's app context (so Flask-Login's user in `g`) whichever client sends it.
+    """
+    client.post("/logout")
+    login(client, user)
+    page = client.get("/account/password").get_data(as_text=True)
+    assert f"{user.name} · " in page, "the wrong user is signed in"

@@ -48,6 +48,12 @@ class Case(UUIDMixin, TimestampMixin, VersionMixin, Base):
     )
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # When every piece of intake evidence was first present (set by the service, which
+    # sees the plaintext), so the checkpoint engine never needs to decrypt.
+    intake_completed_at: Mapped[datetime | None]
+    intake_completed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id")
+    )
 
     # Envelope encryption: the case's data key, wrapped by a key-encryption key.
     wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary(64))

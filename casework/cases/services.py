@@ -17,6 +17,7 @@ from casework.crypto.runtime import current_indexer
 from casework.errors import NotPermitted, StaleEdit
 from casework.extensions import db
 from casework.models import utcnow
+from casework.workflow import engine
 
 NAME_INDEX = "child_name"
 BIRTH_DATE_INDEX = "birth_date"
@@ -84,11 +85,13 @@ def register_case(details: ChildDetails, *, office, actor: User) -> Case:
     case.set_new_data_key()
     case.number = next_case_number(office.country.value, details.encountered_at.year)
     _apply(case, details)
+    _note_intake_completeness(case, actor)
     db.session.add(case)
     if actor.role != Role.SUPERVISOR:
         case.team.append(CaseTeamMember(user_id=actor.id, added_by_id=actor.id))
     db.session.flush()
     reindex(case)
+    engine.refresh(case)
     record("case.create", actor_id=actor.id, case_id=case.id)
     return case
 
@@ -97,13 +100,35 @@ def update_case(case: Case, details: ChildDetails, *, actor: User, expected_vers
     if case.version != expected_version:
         raise StaleEdit(current_version=case.version)
     _apply(case, details)
+    _note_intake_completeness(case, actor)
     case.updated_at = utcnow()
     try:
         db.session.flush()  # version_id_col makes this UPDATE fail if another wrote first
     except sa.orm.exc.StaleDataError as exc:
         raise StaleEdit(current_version=None) from exc
     reindex(case)
+    engine.refresh(case)
     record("case.edit", actor_id=actor.id, case_id=case.id)
+
+
+def missing_intake_evidence(case: Case) -> list[str]:
+    """The `intake.registered` evidence still missing, as ChildDetails field names."""
+    wanted = {
+        "given_names": case.given_names, "family_names": case.family_names,
+        "birth_date": case.birth_date_iso or case.age_estimate is not None,
+        "age_method": case.age_method, "nationality": case.nationality,
+        "languages": case.languages, "encounter_place": case.encounter_place,
+        "custodian": case.custodian, "custodian_location": case.custodian_location,
+    }
+    return [name for name, value in wanted.items() if not value]
+
+
+def _note_intake_completeness(case: Case, actor: User) -> None:
+    complete = not missing_intake_evidence(case)
+    if complete and case.intake_completed_at is None:
+        case.intake_completed_at, case.intake_completed_by_id = utcnow(), actor.id
+    elif not complete:
+        case.intake_completed_at = case.intake_completed_by_id = None
 
 
 def _apply(case: Case, d: ChildDetails) -> None:

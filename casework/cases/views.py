@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.audit.services import record
-from casework.cases import queries, services
+from casework.cases import panels, queries, services
 from casework.cases.choices import (
     AGE_METHODS,
     ENCOUNTER_LABELS,
@@ -22,6 +22,9 @@ from casework.cases.forms import CaseFilterForm, ChildForm, TeamAddForm, TeamRem
 from casework.errors import NotPermitted, StaleEdit
 from casework.extensions import db
 from casework.web.access import CASE_STAFF, get_case_or_404, roles
+from casework.workflow import engine
+from casework.workflow import queries as checklist_queries
+from casework.workflow.policy import BY_KEY
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -109,8 +112,14 @@ def show(case_id):
     case = get_case_or_404(case_id)
     record("case.view", actor_id=current_user.id, case_id=case.id)
     db.session.commit()
-    return render_template("cases/show.html", case=case, remove_form=TeamRemoveForm(),
-                           **_team_context(case))
+    return render_template(
+        "cases/show.html", case=case, remove_form=TeamRemoveForm(),
+        checklist=checklist_queries.checklist(case),
+        action_reasons=engine.blockers_by_action(case),
+        overrides=checklist_queries.overrides(case), checkpoints=BY_KEY,
+        panels=panels.render_context(case),
+        **_team_context(case),
+    )
 
 
 @bp.route("/<case_id>/edit", methods=["GET", "POST"])

@@ -17,6 +17,8 @@ from flask_login import current_user
 from casework.accounts.roles import Role
 
 ACCESS_ATTR = "_casework_access"
+POST_ACCESS_ATTR = "_casework_post_access"  # narrower roles for changes, when declared
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = "public"
 ANY_USER = "any-user"
 # Endpoints that Flask and extensions add; they serve static files only.
@@ -33,13 +35,20 @@ def signed_in(view: Callable) -> Callable:
     return view
 
 
-def roles(*allowed: Role) -> Callable[[Callable], Callable]:
-    for role in allowed:
+def roles(*allowed: Role, post: Iterable[Role] | None = None) -> Callable[[Callable], Callable]:
+    """Who may use a view; `post`, when given, narrows who may send changes to it
+    (for example a supervisor reads a screening but only a paralegal records one)."""
+    post_roles = None if post is None else frozenset(post)
+    for role in (*allowed, *(post_roles or ())):
         if not isinstance(role, Role):
             raise TypeError(f"unknown role {role!r}")
+    if post_roles is not None and not post_roles <= frozenset(allowed):
+        raise ValueError("post roles must be a subset of the view's roles")
 
     def decorate(view: Callable) -> Callable:
         setattr(view, ACCESS_ATTR, frozenset(allowed))
+        if post_roles is not None:
+            setattr(view, POST_ACCESS_ATTR, post_roles)
         return view
 
     return decorate
@@ -49,10 +58,13 @@ CASE_STAFF = (Role.CASEWORKER, Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR)
 LEGAL_STAFF = (Role.PARALEGAL, Role.ATTORNEY)
 
 
-def declaration(app: Flask, endpoint: str):
+def declaration(app: Flask, endpoint: str, method: str = "GET"):
+    """PUBLIC, ANY_USER, a frozenset of roles, or None (undeclared) for this method."""
     if endpoint in BUILTIN_PUBLIC:
         return PUBLIC
     view = app.view_functions.get(endpoint)
+    if method not in SAFE_METHODS and hasattr(view, POST_ACCESS_ATTR):
+        return getattr(view, POST_ACCESS_ATTR)
     return getattr(view, ACCESS_ATTR, None)
 
 
@@ -66,7 +78,7 @@ def enforce_access():
     """before_request hook."""
     if request.endpoint is None:
         return None  # 404 or 405: nothing to protect
-    rule = declaration(current_app, request.endpoint)
+    rule = declaration(current_app, request.endpoint, request.method)
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:

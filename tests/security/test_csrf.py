@@ -84,7 +84,7 @@ def _post_rules(app):
 def _url(rule, scene) -> str:
     w = scene["world"]
     ids = {"case_id": scene["case"].id, "user_id": w("MX", Role.ATTORNEY).id,
-           "office_id": w.mx.id}
+           "office_id": w.mx.id, "action_name": "close-case", "key": "screen.safety"}
     return _ARGUMENT.sub(lambda m: str(ids[m.group(1)]), rule.rule)
 
 

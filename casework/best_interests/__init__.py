@@ -1,0 +1,1 @@
+"""Best interests assessment, case plan and determination (BID)."""

@@ -1,0 +1,35 @@
+"""Sections that feature modules add to the case page, without editing it.
+
+A module's views.py calls `case_panel("legal/_panel.html", order=20)` on a
+function that takes the case and returns the template's context. The case
+page renders every panel in order; each panel loads only what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    order: int
+    context: Callable
+
+
+PANELS: list[Panel] = []
+
+
+def case_panel(template: str, order: int = 50):
+    def register(fn: Callable) -> Callable:
+        if all(p.template != template for p in PANELS):
+            PANELS.append(Panel(template, order, fn))
+            PANELS.sort(key=lambda p: p.order)
+        return fn
+
+    return register
+
+
+def render_context(case) -> list[tuple[str, dict]]:
+    return [(p.template, p.context(case)) for p in PANELS]

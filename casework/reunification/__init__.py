@@ -1,0 +1,1 @@
+"""Family tracing, verification, sponsors, release and follow-up."""

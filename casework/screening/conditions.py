@@ -1,0 +1,111 @@
+"""Conditions of the consent, custody and screening checkpoints.
+
+The fact sources load only plain columns, for a whole batch of cases in one
+query each, ordered so that the last record of a group is the latest.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from casework.extensions import db
+from casework.screening.choices import FEAR_OR_NEED, ScreeningKind, custody_variant
+from casework.screening.models import Consent, CustodyEvent, Screening
+from casework.workflow.registry import Met, condition, fact_source, group_by_case
+
+
+@fact_source("screening.consents")
+def load_consents(case_ids):
+    return group_by_case(db.session.execute(
+        sa.select(Consent.case_id, Consent.given_at, Consent.recorded_by_id,
+                  Consent.may_contact_origin_country, Consent.never_share_with_origin)
+        .where(Consent.case_id.in_(case_ids))
+        .order_by(Consent.given_at, Consent.recorded_at)
+    ))
+
+
+@fact_source("screening.custody_events")
+def load_custody_events(case_ids):
+    return group_by_case(db.session.execute(
+        sa.select(CustodyEvent.case_id, CustodyEvent.kind, CustodyEvent.occurred_at,
+                  CustodyEvent.recorded_by_id)
+        .where(CustodyEvent.case_id.in_(case_ids))
+        .order_by(CustodyEvent.occurred_at, CustodyEvent.recorded_at)
+    ))
+
+
+@fact_source("screening.screenings")
+def load_screenings(case_ids):
+    return group_by_case(db.session.execute(
+        sa.select(Screening.case_id, Screening.kind, Screening.completed_at, Screening.outcome,
+                  Screening.credible_fear, Screening.recorded_by_id)
+        .where(Screening.case_id.in_(case_ids))
+        .order_by(Screening.completed_at, Screening.recorded_at)
+    ))
+
+
+def latest_consent(facts):
+    consents = facts.records("screening.consents")
+    return consents[-1] if consents else None
+
+
+def latest_screening(facts, kind: ScreeningKind):
+    of_kind = [s for s in facts.records("screening.screenings") if s.kind == kind]
+    return of_kind[-1] if of_kind else None
+
+
+@condition("consent.recorded")
+def consent_recorded(facts) -> Met | None:
+    consent = latest_consent(facts)
+    return Met(consent.given_at, consent.recorded_by_id) if consent else None
+
+
+@condition("consent.never_share_with_origin")
+def never_share_with_origin(facts) -> bool:
+    """The hard refusal of contact with the country of origin.
+
+    Either the child's consent in force says so, or a protection need was found
+    (by the protection screening, or a credible fear in the contiguous-country
+    screening) and the child has not consented to contact with the country of origin.
+    """
+    consent = latest_consent(facts)
+    if consent is not None and consent.never_share_with_origin:
+        return True
+    protection = latest_screening(facts, ScreeningKind.PROTECTION)
+    contiguous = latest_screening(facts, ScreeningKind.CONTIGUOUS)
+    protection_need = ((protection is not None and protection.outcome == FEAR_OR_NEED)
+                       or (contiguous is not None and bool(contiguous.credible_fear)))
+    consented = consent is not None and consent.may_contact_origin_country
+    return protection_need and not consented
+
+
+@condition("custody.complete")
+def custody_complete(facts) -> Met | None:
+    required = custody_variant(facts.case.office.country)
+    latest = {}
+    for event in facts.records("screening.custody_events"):
+        if event.kind in required:
+            latest[event.kind] = event  # ordered by time: the last one stays
+    if not required or set(latest) != set(required):
+        return None
+    last = max(latest.values(), key=lambda e: e.occurred_at)
+    return Met(last.occurred_at, last.recorded_by_id)
+
+
+def _screening_done(kind: ScreeningKind):
+    def done(facts) -> Met | None:
+        screening = latest_screening(facts, kind)
+        return Met(screening.completed_at, screening.recorded_by_id) if screening else None
+
+    done.__name__ = f"{kind.value}_done"
+    done.__doc__ = f"When the latest {kind.value} screening was completed, and by whom."
+    return done
+
+
+safety_done = condition("screening.safety_done")(_screening_done(ScreeningKind.SAFETY))
+trafficking_done = condition("screening.trafficking_done")(
+    _screening_done(ScreeningKind.TRAFFICKING))
+contiguous_done = condition("screening.contiguous_done")(
+    _screening_done(ScreeningKind.CONTIGUOUS))
+protection_done = condition("screening.protection_done")(
+    _screening_done(ScreeningKind.PROTECTION))

@@ -1,0 +1,2 @@
+"""Supervision: periodic case reviews (for now; the dashboard, sign-off queue and exports
+follow)."""

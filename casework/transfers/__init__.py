@@ -1,0 +1,1 @@
+"""Cross-border transfer, return, handover and reintegration."""

@@ -1,0 +1,41 @@
+"""Template filters for dates and deadlines, in the user's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, ngettext
+
+from casework.models import utcnow
+
+
+def due_text(due_at: datetime | None, now: datetime | None = None) -> str:
+    """"due in 3 days", "2 days overdue", "due in 5 hours", "due today"."""
+    if due_at is None:
+        return ""
+    now = now or utcnow()
+    seconds = (due_at - now).total_seconds()
+    hours = int(abs(seconds) // 3600)
+    days = int(abs(seconds) // 86400)
+    if seconds >= 0:
+        if days >= 1:
+            return ngettext("due in %(num)d day", "due in %(num)d days", days)
+        if hours >= 1:
+            return ngettext("due in %(num)d hour", "due in %(num)d hours", hours)
+        return ngettext("due in %(num)d minute", "due in %(num)d minutes",
+                        max(1, int(seconds // 60)))
+    if days >= 1:
+        return ngettext("%(num)d day overdue", "%(num)d days overdue", days)
+    return ngettext("%(num)d hour overdue", "%(num)d hours overdue", max(1, hours))
+
+
+def when(value: datetime | None) -> str:
+    """A short date and time, saying its zone: staff work across several time zones."""
+    return f"{format_datetime(value, 'short')} UTC" if value else ""
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(when, "when")
+    app.add_template_filter(due_text, "due_text")
+    app.add_template_filter(lambda d: format_date(d) if d else "", "date_only")

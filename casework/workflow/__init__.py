@@ -1,0 +1,1 @@
+"""The checkpoint catalogue, the engine that evaluates it, and the persisted state."""

@@ -1,0 +1,304 @@
+"""The checkpoint engine: evaluates the catalogue against a case's records.
+
+`refresh(case)` recomputes and stores the case's checkpoint rows; services call
+it in the same transaction as the change. `require(case, action)` is the gate
+every guarded action passes through on the server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from casework.audit.services import record
+from casework.errors import DomainError, NotPermitted
+from casework.extensions import db
+from casework.models import utcnow
+from casework.workflow import policy
+from casework.workflow.deadlines import DUE_SOON, due_date
+from casework.workflow.models import CaseCheckpoint, CheckpointSignOff, GateOverride, State
+from casework.workflow.policy import ACTION_RULES, Action, Block, Checkpoint
+from casework.workflow.registry import ANCHORS, CONDITIONS, FactBatch, Facts, Met, fact_source
+
+MIN_OVERRIDE_REASON = 20
+
+
+class Status(StrEnum):
+    """What a person sees; computed from a stored row and the clock."""
+
+    NOT_APPLICABLE = "not_applicable"
+    PENDING = "pending"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
+    MET = "met"
+    MET_LATE = "met_late"
+    SIGNED_OFF = "signed_off"
+
+
+STATUS_LABELS = {
+    Status.NOT_APPLICABLE: _l("Not applicable"),
+    Status.PENDING: _l("Pending"),
+    Status.DUE_SOON: _l("Due soon"),
+    Status.OVERDUE: _l("Overdue"),
+    Status.AWAITING_SIGN_OFF: _l("Awaiting sign-off"),
+    Status.MET: _l("Met"),
+    Status.MET_LATE: _l("Met late"),
+    Status.SIGNED_OFF: _l("Signed off"),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an action is refused: a missing checkpoint, or a fact that forbids it."""
+
+    title: object
+    recommendations: tuple[str, ...]
+    block: Block
+    key: str | None = None  # the checkpoint, when the reason is one
+    detail: object = ""
+
+    @property
+    def overridable(self) -> bool:
+        return self.block == Block.SOFT and self.key is not None
+
+
+class CheckpointBlocked(DomainError):
+    def __init__(self, action: Action, reasons: list[Reason]):
+        super().__init__(f"{action} blocked by {len(reasons)} checkpoint(s)")
+        self.action = action
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    checkpoint: Checkpoint
+    applies: bool
+    met: Met | None
+    due_at: datetime | None
+
+
+def catalogue() -> tuple[Checkpoint, ...]:
+    """The catalogue with this organisation's deadlines, built once per app."""
+    ext = current_app.extensions
+    if "casework.catalogue" not in ext:
+        ext["casework.catalogue"] = policy.with_overrides(
+            current_app.config.get("CASEWORK_DEADLINES") or {}
+        )
+    return ext["casework.catalogue"]
+
+
+def checkpoint(key: str) -> Checkpoint:
+    return next(c for c in catalogue() if c.key == key)
+
+
+def needs_sign_off(cp: Checkpoint) -> bool:
+    # A BID's panel and supervisor decide inside the BID itself: its `met`
+    # condition is already the approval, so there is no separate sign-off.
+    return bool(cp.signed_off_by) and policy.PANEL not in cp.signed_off_by
+
+
+def evaluate(facts: Facts) -> list[Evaluation]:
+    out = []
+    for cp in catalogue():
+        applies = bool(CONDITIONS[cp.applies](facts))
+        met = CONDITIONS[cp.met](facts) if applies else None
+        due_at = None
+        if applies and cp.deadline:
+            recurring_and_done = cp.deadline.recurring and met
+            start = met.at if recurring_and_done else ANCHORS[cp.deadline.anchor](facts)
+            due_at = due_date(cp.deadline, start) if start else None
+        out.append(Evaluation(cp, applies, met, due_at))
+    return out
+
+
+@fact_source("workflow.sign_offs")
+def _load_sign_offs(case_ids: list[uuid.UUID]) -> dict:
+    rows = db.session.scalars(
+        sa.select(CheckpointSignOff).where(CheckpointSignOff.case_id.in_(case_ids))
+        .order_by(CheckpointSignOff.signed_at)
+    )
+    out: dict[uuid.UUID, list] = {}
+    for row in rows:
+        out.setdefault(row.case_id, []).append(row)
+    return out
+
+
+def _valid_sign_off(facts: Facts, cp: Checkpoint, met: Met):
+    for s in reversed(facts.records("workflow.sign_offs")):
+        if s.key == cp.key and s.completion_at == met.at and s.signed_by_id != met.by:
+            return s
+    return None
+
+
+def _apply(row: CaseCheckpoint, ev: Evaluation, facts: Facts) -> None:
+    cp = ev.checkpoint
+    row.due_at = ev.due_at
+    row.met_at = ev.met.at if ev.met else None
+    row.completed_by_id = ev.met.by if ev.met else None
+    row.late = bool(ev.met and ev.due_at and ev.met.at > ev.due_at)
+    row.signed_off_at = row.signed_off_by_id = None
+    if not ev.applies:
+        row.state = State.NOT_APPLICABLE
+    elif cp.deadline and cp.deadline.recurring:
+        row.state = State.PENDING  # met_at is when it was last done; due_at is the next time
+        row.late = False
+    elif ev.met is None:
+        row.state = State.PENDING
+    elif needs_sign_off(cp):
+        sign_off = _valid_sign_off(facts, cp, ev.met)
+        if sign_off:
+            row.state = State.MET
+            row.signed_off_at, row.signed_off_by_id = sign_off.signed_at, sign_off.signed_by_id
+        else:
+            row.state = State.AWAITING_SIGN_OFF
+    else:
+        row.state = State.MET
+
+
+def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
+    """Recompute and store the checkpoint rows of these cases; one query per source."""
+    if not cases:
+        return
+    now = now or utcnow()
+    batch = FactBatch([c.id for c in cases])
+    existing: dict[tuple[uuid.UUID, str], CaseCheckpoint] = {
+        (r.case_id, r.key): r
+        for r in db.session.scalars(
+            sa.select(CaseCheckpoint).where(CaseCheckpoint.case_id.in_(batch.case_ids))
+        )
+    }
+    for case in cases:
+        facts = Facts(case=case, now=now, _batch=batch)
+        for ev in evaluate(facts):
+            row = existing.get((case.id, ev.checkpoint.key))
+            if row is None:
+                row = CaseCheckpoint(case_id=case.id, key=ev.checkpoint.key)
+                db.session.add(row)
+            _apply(row, ev, facts)
+    db.session.flush()
+
+
+def refresh(case) -> None:
+    refresh_many([case])
+
+
+def rows_for(case) -> dict[str, CaseCheckpoint]:
+    return {r.key: r for r in db.session.scalars(
+        sa.select(CaseCheckpoint).where(CaseCheckpoint.case_id == case.id)
+    )}
+
+
+def status_of(row: CaseCheckpoint, now: datetime | None = None) -> Status:
+    now = now or utcnow()
+    if row.state == State.NOT_APPLICABLE:
+        return Status.NOT_APPLICABLE
+    if row.state == State.AWAITING_SIGN_OFF:
+        return Status.AWAITING_SIGN_OFF
+    if row.state == State.MET:
+        if row.late:
+            return Status.MET_LATE
+        return Status.SIGNED_OFF if row.signed_off_at else Status.MET
+    if row.due_at and now > row.due_at:
+        return Status.OVERDUE
+    if row.due_at and row.due_at - now <= DUE_SOON:
+        return Status.DUE_SOON
+    return Status.PENDING
+
+
+# --- gates -----------------------------------------------------------------
+
+def overrides_for(case, action: Action) -> list[GateOverride]:
+    return list(db.session.scalars(
+        sa.select(GateOverride).where(GateOverride.case_id == case.id,
+                                      GateOverride.action == action.value)
+        .order_by(GateOverride.at)
+    ))
+
+
+def blockers(case, action: Action, now: datetime | None = None,
+             batch: FactBatch | None = None) -> list[Reason]:
+    """Every reason the action is refused now (empty: allowed)."""
+    facts = Facts(case=case, now=now or utcnow(), proposed=frozenset({action}),
+                  _batch=batch or FactBatch([case.id]))
+    reasons = [
+        Reason(title=rule.reason, recommendations=rule.recommendations, block=Block.HARD)
+        for rule in ACTION_RULES
+        if rule.action == action and CONDITIONS[rule.forbidden_when](facts)
+    ]
+    overridden = {o.key for o in overrides_for(case, action)}
+    for ev in evaluate(facts):
+        gate = ev.checkpoint.gate_for(action)
+        if gate is None or not ev.applies or ev.met is not None:
+            continue
+        if gate.block == Block.SOFT and ev.checkpoint.key in overridden:
+            continue
+        reasons.append(Reason(title=ev.checkpoint.title,
+                              recommendations=ev.checkpoint.recommendations,
+                              block=gate.block, key=ev.checkpoint.key,
+                              detail=ev.checkpoint.evidence))
+    # Hard reasons first: they are the ones no one can lift.
+    return sorted(reasons, key=lambda r: r.block != Block.HARD)
+
+
+def blockers_by_action(case) -> dict[Action, list[Reason]]:
+    """The reasons of every action, with the case's records loaded once."""
+    batch = FactBatch([case.id])
+    return {action: blockers(case, action, batch=batch) for action in Action}
+
+
+def require(case, action: Action) -> None:
+    """Raise CheckpointBlocked unless every gate of the action is met or overridden."""
+    reasons = blockers(case, action)
+    if reasons:
+        raise CheckpointBlocked(action, reasons)
+
+
+def override(case, action: Action, key: str, reason: str, *, actor) -> GateOverride:
+    """A supervisor lifts one soft gate of one action on one case, for a written reason."""
+    from casework.accounts.roles import Role
+
+    if actor.role != Role.SUPERVISOR:
+        raise NotPermitted(_l("Only a supervisor can override a checkpoint."))
+    cp = checkpoint(key)
+    gate = cp.gate_for(action)
+    if gate is None:
+        raise NotPermitted(_l("This checkpoint does not block this action."))
+    if gate.block != Block.SOFT:
+        raise NotPermitted(_l("This is a hard block: no one can override it."))
+    reason = (reason or "").strip()
+    if len(reason) < MIN_OVERRIDE_REASON:
+        raise ValueError(_l("Write the reason for the override (at least %(n)d characters).",
+                            n=MIN_OVERRIDE_REASON))
+    row = GateOverride(id=uuid.uuid4(), case=case, case_id=case.id, action=action.value,
+                       key=key, by_id=actor.id)
+    row.reason = reason
+    db.session.add(row)
+    db.session.flush()
+    record("gate.override", actor_id=actor.id, case_id=case.id,
+           details={"action": action.value, "checkpoint": key})
+    return row
+
+
+def sign_off(case, key: str, *, actor) -> None:
+    cp = checkpoint(key)
+    row = rows_for(case).get(key)
+    if row is None or row.state != State.AWAITING_SIGN_OFF:
+        raise NotPermitted(_l("This checkpoint is not awaiting sign-off."))
+    if actor.role not in cp.signed_off_by:
+        raise NotPermitted(_l("Your role cannot sign off this checkpoint."))
+    if row.completed_by_id == actor.id:
+        raise NotPermitted(_l("The person who completed a checkpoint cannot sign it off."))
+    db.session.add(CheckpointSignOff(case_id=case.id, key=key, completion_at=row.met_at,
+                                     signed_by_id=actor.id))
+    db.session.flush()
+    refresh(case)
+    record("checkpoint.sign_off", actor_id=actor.id, case_id=case.id,
+           details={"checkpoint": key})

@@ -1,0 +1,375 @@
+"""THE checkpoint catalogue: the seven recommendations as workflow checkpoints.
+
+Every checkpoint of ../shared/POLICY.md is declared here once, as data. Nothing
+else in the code restates a rule: conditions are looked up by name in the
+modules that own the data (workflow/registry.py), deadlines can be changed per
+organisation in configuration (CASEWORK_DEADLINES), and create_app() refuses to
+start when a name, a role or a guarded action is missing (`validate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from casework.accounts.roles import Role
+
+CW, PL, ATT, SUP = Role.CASEWORKER, Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR
+PANEL = "panel"  # the BID panel: three or more staff, none of them the drafter
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    title: object
+    text: object
+
+
+RECOMMENDATIONS: dict[str, Recommendation] = {r.id: r for r in (
+    Recommendation("R1", _l("Best interests first"),
+                   _l("Protect children's rights and best interests through the journey, the "
+                      "stay in Mexico and arrival in the US.")),
+    Recommendation("R2", _l("Violence, smuggling, trafficking"),
+                   _l("Binational mechanisms against violence, smuggling and trafficking of "
+                      "child migrants.")),
+    Recommendation("R3", _l("Family unity"),
+                   _l("Prevent family separation; facilitate reunification of separated "
+                      "children.")),
+    Recommendation("R4", _l("Safe transfer"),
+                   _l("Mexico–US coordination for safe transfer of unaccompanied children in "
+                      "Mexico to the US when that is in their best interests.")),
+    Recommendation("R5", _l("Returns only after a BID"),
+                   _l("Returns happen only after a best interests determination, with "
+                      "reintegration services.")),
+    Recommendation("R6", _l("Legal representation"),
+                   _l("Specialised legal representation, so children know their rights and get "
+                      "fair processes.")),
+    Recommendation("R7", _l("International protection"),
+                   _l("Access to international protection at and between ports of entry.")),
+)}
+
+
+class Stage(StrEnum):
+    INTAKE = "intake"
+    SCREENING = "screening"
+    LEGAL = "legal"
+    BEST_INTERESTS = "best_interests"
+    FAMILY = "family"
+    TRANSFER_RETURN = "transfer_return"
+    SUPERVISION = "supervision"
+
+
+STAGE_LABELS = {
+    Stage.INTAKE: _l("Intake and custody"),
+    Stage.SCREENING: _l("Screening"),
+    Stage.LEGAL: _l("Legal representation and protection"),
+    Stage.BEST_INTERESTS: _l("Best interests"),
+    Stage.FAMILY: _l("Family tracing and reunification"),
+    Stage.TRANSFER_RETURN: _l("Transfer, return and reintegration"),
+    Stage.SUPERVISION: _l("Supervision and closure"),
+}
+
+
+class Action(StrEnum):
+    """The case actions the gates guard; the values are their URL names."""
+
+    RELEASE_TO_SPONSOR = "release-to-sponsor"
+    REUNIFY_ABROAD = "reunify-abroad"
+    RECORD_TRANSFER = "record-transfer"
+    RECORD_RETURN = "record-return"
+    CLOSE_CASE = "close-case"
+    CONTACT_ORIGIN_COUNTRY = "contact-origin-country"
+
+
+ACTION_LABELS = {
+    Action.RELEASE_TO_SPONSOR: _l("Release to a sponsor"),
+    Action.REUNIFY_ABROAD: _l("Reunify with family abroad"),
+    Action.RECORD_TRANSFER: _l("Record the cross-border transfer"),
+    Action.RECORD_RETURN: _l("Record the return to the country of origin"),
+    Action.CLOSE_CASE: _l("Close the case"),
+    Action.CONTACT_ORIGIN_COUNTRY: _l("Contact the country of origin (tracing)"),
+}
+
+
+class Block(StrEnum):
+    HARD = "hard"  # no one can override
+    SOFT = "soft"  # a supervisor can override with a written reason
+
+
+class Unit(StrEnum):
+    HOURS = "hours"
+    DAYS = "days"
+    BUSINESS_DAYS = "business_days"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Due `amount` units after the anchor (an event named in registry.ANCHORS)."""
+
+    amount: int
+    unit: Unit
+    anchor: str = "case.opened"
+    # A recurring checkpoint is due again `amount` units after it was last met.
+    recurring: bool = False
+
+
+@dataclass(frozen=True)
+class Gate:
+    action: Action
+    block: Block
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    key: str
+    title: object
+    recommendations: tuple[str, ...]
+    stage: Stage
+    applies: str  # condition name: does the checkpoint belong to this case now?
+    met: str  # condition name: returns a Met (when and by whom) or None
+    completed_by: tuple[Role, ...]
+    signed_off_by: tuple[Role | str, ...] = ()
+    evidence: object = ""
+    deadline: Deadline | None = None
+    blocks: tuple[Gate, ...] = ()
+    # The endpoint of the form that records the evidence (takes case_id).
+    form: str | None = None
+
+    @property
+    def needs_sign_off(self) -> bool:
+        return bool(self.signed_off_by)
+
+    def gate_for(self, action: Action) -> Gate | None:
+        return next((g for g in self.blocks if g.action == action), None)
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """A refusal that is not a missing checkpoint: a fact that forbids the action outright."""
+
+    action: Action
+    forbidden_when: str  # condition name
+    recommendations: tuple[str, ...]
+    reason: object
+
+
+H, S = Block.HARD, Block.SOFT
+A = Action
+
+CATALOGUE: tuple[Checkpoint, ...] = (
+    Checkpoint(
+        key="intake.registered", title=_l("Child registered"), recommendations=("R1",),
+        stage=Stage.INTAKE, applies="always", met="intake.registered", completed_by=(CW,),
+        evidence=_l("Names and aliases, date of birth or age estimate and how it was assessed, "
+                    "nationality, languages and interpreter need, encounter place and type, "
+                    "current custodian and location."),
+        deadline=Deadline(0, Unit.HOURS), form="cases.edit",
+    ),
+    Checkpoint(
+        key="intake.consent", title=_l("Informed consent and sharing scope"),
+        recommendations=("R1",), stage=Stage.INTAKE, applies="always", met="consent.recorded",
+        completed_by=(CW, ATT), signed_off_by=(SUP,),
+        evidence=_l("Consent in a language the child understands, interpreter, who may receive "
+                    "what; the 'never share with the country of origin' flag once a protection "
+                    "claim exists."),
+        deadline=Deadline(72, Unit.HOURS),
+        blocks=(Gate(A.CONTACT_ORIGIN_COUNTRY, S), Gate(A.RECORD_TRANSFER, S)),
+        form="screening.consent",
+    ),
+    Checkpoint(
+        key="custody.timeline", title=_l("Custody handover on time"), recommendations=("R1",),
+        stage=Stage.INTAKE, applies="always", met="custody.complete", completed_by=(CW,),
+        signed_off_by=(SUP,),
+        evidence=_l("US: UAC determination, HHS notified within 48 hours, ORR transfer within "
+                    "72 hours. Mexico: Procuraduría notified, DIF handover record, child not "
+                    "held in an immigration station."),
+        deadline=Deadline(72, Unit.HOURS, anchor="case.encountered"), form="screening.custody",
+    ),
+    Checkpoint(
+        key="screen.safety", title=_l("Urgent safety, medical and protection needs"),
+        recommendations=("R1",), stage=Stage.SCREENING, applies="always",
+        met="screening.safety_done", completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Risk flags and the actions taken. Never delays urgent action."),
+        deadline=Deadline(24, Unit.HOURS), form="screening.safety",
+    ),
+    Checkpoint(
+        key="screen.trafficking", title=_l("Trafficking and exploitation screening"),
+        recommendations=("R2",), stage=Stage.SCREENING, applies="always",
+        met="screening.trafficking_done", completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Indicators, and the referral to anti-trafficking services where "
+                    "indicated."),
+        deadline=Deadline(48, Unit.HOURS),
+        blocks=(Gate(A.RELEASE_TO_SPONSOR, S), Gate(A.RECORD_RETURN, S)),
+        form="screening.trafficking",
+    ),
+    Checkpoint(
+        key="screen.contiguous", title=_l("Screening of a Mexican or Canadian child in the US"),
+        recommendations=("R2", "R7"), stage=Stage.SCREENING, applies="case.contiguous_in_us",
+        met="screening.contiguous_done", completed_by=(PL,), signed_off_by=(ATT,),
+        evidence=_l("The three findings (trafficking, fear of return, capacity to decide), "
+                    "screener, date, interpreter."),
+        deadline=Deadline(48, Unit.HOURS, anchor="case.encountered"),
+        blocks=(Gate(A.RECORD_RETURN, H),), form="screening.contiguous",
+    ),
+    Checkpoint(
+        key="screen.protection", title=_l("Fear of return and protection needs"),
+        recommendations=("R7",), stage=Stage.SCREENING, applies="always",
+        met="screening.protection_done", completed_by=(PL, ATT), signed_off_by=(ATT,),
+        evidence=_l("Stated fears, indicators, outcome."),
+        deadline=Deadline(10, Unit.BUSINESS_DAYS),
+        blocks=(Gate(A.RECORD_RETURN, H),), form="screening.protection",
+    ),
+    Checkpoint(
+        key="legal.kyr", title=_l("Know-your-rights orientation"), recommendations=("R6",),
+        stage=Stage.LEGAL, applies="always", met="legal.kyr_delivered", completed_by=(PL,),
+        signed_off_by=(SUP,),
+        evidence=_l("Date, language, provider; repeated every 6 months while the child has no "
+                    "attorney of record."),
+        deadline=Deadline(10, Unit.BUSINESS_DAYS), blocks=(Gate(A.CLOSE_CASE, S),),
+        form="legal.kyr",
+    ),
+    Checkpoint(
+        key="bi.bid", title=_l("Best interests determination"),
+        recommendations=("R5", "R4", "R3"), stage=Stage.BEST_INTERESTS,
+        applies="bid.proposed", met="bid.approved_current", completed_by=(CW,),
+        signed_off_by=(PANEL, SUP),
+        evidence=_l("BID report: options weighed, the child's views and how they were weighed, "
+                    "recommendation, reasons, each panel member's vote and any dissent, how the "
+                    "decision was explained to the child, confidentiality undertakings."),
+        blocks=(Gate(A.RECORD_RETURN, H), Gate(A.RECORD_TRANSFER, H),
+                Gate(A.REUNIFY_ABROAD, H)),
+    ),
+    Checkpoint(
+        key="ftr.verify", title=_l("Relationship verified"), recommendations=("R3",),
+        stage=Stage.FAMILY, applies="family.reunification_proposed",
+        met="family.relationship_verified", completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Documents, interviews, both sides' wishes."),
+        blocks=(Gate(A.RELEASE_TO_SPONSOR, H), Gate(A.REUNIFY_ABROAD, H)),
+    ),
+    Checkpoint(
+        key="ftr.sponsor", title=_l("Sponsor assessment"), recommendations=("R3",),
+        stage=Stage.FAMILY, applies="family.us_release_proposed",
+        met="family.sponsor_assessed", completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Sponsor category, application, identity, relationship, background checks, "
+                    "home study when required, and its result."),
+        blocks=(Gate(A.RELEASE_TO_SPONSOR, H),),
+    ),
+    Checkpoint(
+        key="transfer.mx_us", title=_l("Safe transfer Mexico → US"), recommendations=("R4",),
+        stage=Stage.TRANSFER_RETURN, applies="transfer.proposed", met="transfer.plan_ready",
+        completed_by=(CW, ATT), signed_off_by=(SUP,),
+        evidence=_l("Approved BID, verified family or sponsor in the US, the Procuraduría's "
+                    "measure, legal pathway, escort, both countries' authorities and consulates "
+                    "notified, handover record."),
+        blocks=(Gate(A.RECORD_TRANSFER, H),),
+    ),
+    Checkpoint(
+        key="return.plan", title=_l("Return plan"), recommendations=("R5",),
+        stage=Stage.TRANSFER_RETURN, applies="return.proposed", met="return.plan_ready",
+        completed_by=(CW, ATT), signed_off_by=(SUP,),
+        evidence=_l("Approved current BID, no pending protection claim, receiving authority "
+                    "notified, family assessed in the country of origin, travel documents, "
+                    "specialised escort, reintegration referral."),
+        blocks=(Gate(A.RECORD_RETURN, H),),
+    ),
+    Checkpoint(
+        key="case.review", title=_l("Supervisor case review"), recommendations=("R1",),
+        stage=Stage.SUPERVISION, applies="case.open", met="review.latest",
+        completed_by=(SUP,),
+        evidence=_l("A review note and decisions, every 30 days."),
+        deadline=Deadline(30, Unit.DAYS, anchor="case.opened", recurring=True),
+        form="supervision.review",
+    ),
+    Checkpoint(
+        key="case.closure", title=_l("Case closure"),
+        recommendations=("R1", "R2", "R3", "R4", "R5", "R6", "R7"),
+        stage=Stage.SUPERVISION, applies="case.closing", met="closure.recorded",
+        completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Outcome implemented, follow-ups done, proceedings closed or handed over, "
+                    "turning-18 plan."),
+    ),
+)
+
+ACTION_RULES: tuple[ActionRule, ...] = (
+    ActionRule(
+        action=A.CONTACT_ORIGIN_COUNTRY, forbidden_when="consent.never_share_with_origin",
+        recommendations=("R7", "R1"),
+        reason=_l("The child has a protection claim and has not consented to contact with the "
+                  "country of origin: information about an asylum seeker is never sought from "
+                  "or sent to the country of origin without consent."),
+    ),
+    ActionRule(
+        action=A.CLOSE_CASE, forbidden_when="case.closed",
+        recommendations=(), reason=_l("The case is already closed."),
+    ),
+)
+
+BY_KEY: dict[str, Checkpoint] = {c.key: c for c in CATALOGUE}
+
+
+def gates_for(action: Action) -> list[tuple[Checkpoint, Gate]]:
+    return [(c, g) for c in CATALOGUE for g in c.blocks if g.action == action]
+
+
+def with_overrides(overrides: dict) -> tuple[Checkpoint, ...]:
+    """The catalogue with an organisation's deadline changes applied.
+
+    `overrides` maps a checkpoint key to {"amount": int, "unit": "hours"|"days"|
+    "business_days"}, e.g. CASEWORK_DEADLINES = {"screen.safety": {"amount": 12,
+    "unit": "hours"}}.
+    """
+    unknown = set(overrides) - set(BY_KEY)
+    if unknown:
+        raise ValueError(f"CASEWORK_DEADLINES names unknown checkpoints: {sorted(unknown)}")
+    result = []
+    for cp in CATALOGUE:
+        change = overrides.get(cp.key)
+        if change:
+            base = cp.deadline or Deadline(0, Unit.DAYS)
+            cp = replace(cp, deadline=replace(base, amount=int(change["amount"]),
+                                              unit=Unit(change.get("unit", base.unit))))
+        result.append(cp)
+    return tuple(result)
+
+
+@dataclass
+class PolicyProblems:
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.problems.append(text)
+
+
+def validate(catalogue, conditions: set[str], anchors: set[str],
+             endpoints: set[str] | None = None) -> list[str]:
+    """Everything that would make the catalogue unenforceable, as readable lines."""
+    out = PolicyProblems()
+    keys = [c.key for c in catalogue]
+    for dup in {k for k in keys if keys.count(k) > 1}:
+        out.add(f"checkpoint {dup} is declared twice")
+    roles = set(Role) | {PANEL}
+    for cp in catalogue:
+        for rec in cp.recommendations:
+            if rec not in RECOMMENDATIONS:
+                out.add(f"{cp.key}: unknown recommendation {rec}")
+        for name in (cp.applies, cp.met):
+            if name not in conditions:
+                out.add(f"{cp.key}: condition {name!r} is not registered")
+        for role in (*cp.completed_by, *cp.signed_off_by):
+            if role not in roles:
+                out.add(f"{cp.key}: unknown role {role!r}")
+        if cp.deadline and cp.deadline.anchor not in anchors:
+            out.add(f"{cp.key}: deadline anchor {cp.deadline.anchor!r} is not registered")
+        if endpoints is not None and cp.form and cp.form not in endpoints:
+            out.add(f"{cp.key}: form endpoint {cp.form!r} does not exist")
+    for rule in ACTION_RULES:
+        if rule.forbidden_when not in conditions:
+            out.add(f"action rule for {rule.action}: condition {rule.forbidden_when!r} "
+                    "is not registered")
+    guarded = {g.action for cp in catalogue for g in cp.blocks}
+    for action in Action:
+        if action not in guarded:
+            out.add(f"action {action} is not guarded by any checkpoint")
+    return out.problems

@@ -1,0 +1,68 @@
+"""Read-only views of checkpoint state: the case checklist and the sign-off queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from casework.accounts.roles import Role
+from casework.cases.models import Case
+from casework.cases.queries import visible_to
+from casework.extensions import db
+from casework.models import utcnow
+from casework.workflow import engine, policy
+from casework.workflow.engine import Status
+from casework.workflow.models import CaseCheckpoint, GateOverride, State
+
+
+@dataclass
+class ChecklistItem:
+    checkpoint: policy.Checkpoint
+    row: CaseCheckpoint
+    status: Status
+
+    @property
+    def sign_off_roles(self) -> tuple:
+        return tuple(r for r in self.checkpoint.signed_off_by if isinstance(r, Role))
+
+
+def checklist(case: Case, now: datetime | None = None) -> list[tuple[policy.Stage, list]]:
+    """Applicable checkpoints grouped by stage, in catalogue order."""
+    now = now or utcnow()
+    rows = engine.rows_for(case)
+    stages: dict[policy.Stage, list[ChecklistItem]] = {}
+    for cp in engine.catalogue():
+        row = rows.get(cp.key)
+        if row is None or row.state == State.NOT_APPLICABLE:
+            continue
+        stages.setdefault(cp.stage, []).append(ChecklistItem(cp, row,
+                                                             engine.status_of(row, now)))
+    return [(stage, stages[stage]) for stage in policy.Stage if stage in stages]
+
+
+def overrides(case: Case) -> list[GateOverride]:
+    return list(db.session.scalars(
+        sa.select(GateOverride).where(GateOverride.case_id == case.id)
+        .options(selectinload(GateOverride.by)).order_by(GateOverride.at)
+    ))
+
+
+def sign_off_queue(user, limit: int = 200) -> list[tuple[CaseCheckpoint, Case]]:
+    """Checkpoints awaiting a sign-off this user's role may give, oldest first."""
+    keys = [cp.key for cp in engine.catalogue()
+            if engine.needs_sign_off(cp) and user.role in cp.signed_off_by]
+    if not keys:
+        return []
+    stmt = (
+        sa.select(CaseCheckpoint, Case)
+        .join(Case, Case.id == CaseCheckpoint.case_id)
+        .where(CaseCheckpoint.state == State.AWAITING_SIGN_OFF,
+               CaseCheckpoint.key.in_(keys), visible_to(user))
+        .order_by(CaseCheckpoint.met_at, Case.number)
+        .limit(limit)
+    )
+    return [(row, case) for row, case in db.session.execute(stmt)
+            if row.completed_by_id != user.id]

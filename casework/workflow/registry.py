@@ -1,0 +1,83 @@
+"""Where the modules that own the data register what the catalogue names.
+
+- `@condition("name")`: fn(facts) -> bool (for `applies`) or Met | None (for `met`).
+- `@anchor("name")`: fn(facts) -> datetime | None, the event a deadline counts from.
+- `@fact_source("name")`: fn(case_ids) -> {case_id: [records]}, loaded in one
+  query per batch of cases, so rebuilding a million cases is not a million
+  queries per source.
+Conditions read plain columns (dates, kinds, outcomes): the engine never
+decrypts anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+CONDITIONS: dict[str, Callable] = {}
+ANCHORS: dict[str, Callable] = {}
+FACT_SOURCES: dict[str, Callable[[list[uuid.UUID]], dict[uuid.UUID, list]]] = {}
+
+
+@dataclass(frozen=True)
+class Met:
+    """When a checkpoint was met and by whom (None when no one person did it)."""
+
+    at: datetime
+    by: uuid.UUID | None = None
+
+
+def _registrar(table: dict, kind: str, name: str):
+    def register(fn: Callable) -> Callable:
+        if name in table and table[name] is not fn:
+            raise RuntimeError(f"{kind} {name!r} registered twice")
+        table[name] = fn
+        return fn
+
+    return register
+
+
+def condition(name: str):
+    return _registrar(CONDITIONS, "condition", name)
+
+
+def anchor(name: str):
+    return _registrar(ANCHORS, "anchor", name)
+
+
+def fact_source(name: str):
+    return _registrar(FACT_SOURCES, "fact source", name)
+
+
+@dataclass
+class Facts:
+    """What the conditions of one case may read, loaded lazily and shared per batch."""
+
+    case: object
+    now: datetime
+    _batch: FactBatch
+    proposed: frozenset = frozenset()  # actions being attempted or proposed right now
+
+    def records(self, source: str) -> list:
+        # Never "no records" by accident: a missing record would read as a met gate.
+        return self._batch.records(source, self.case.id)
+
+
+@dataclass
+class FactBatch:
+    case_ids: list[uuid.UUID]
+    _loaded: dict[str, dict[uuid.UUID, list]] = field(default_factory=dict)
+
+    def records(self, source: str, case_id: uuid.UUID) -> list:
+        if source not in self._loaded:
+            self._loaded[source] = FACT_SOURCES[source](self.case_ids)
+        return self._loaded[source].get(case_id, [])
+
+
+def group_by_case(rows: Iterable, attr: str = "case_id") -> dict[uuid.UUID, list]:
+    grouped: dict[uuid.UUID, list] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, attr), []).append(row)
+    return grouped

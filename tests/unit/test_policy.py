@@ -1,0 +1,75 @@
+"""The catalogue in code must match ../shared/POLICY.md and be enforceable."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from casework.workflow import policy
+from casework.workflow.policy import CATALOGUE, Action, Block
+
+POLICY_MD = Path(__file__).resolve().parents[3] / "shared" / "POLICY.md"
+
+
+def policy_rows() -> dict[str, list[str]]:
+    rows = {}
+    for line in POLICY_MD.read_text().splitlines():
+        m = re.match(r"\|\s*([a-z]+\.[a-z_]+)\s*\|(.*)\|\s*$", line)
+        if m:
+            rows[m.group(1)] = [c.strip() for c in m.group(2).split("|")]
+    return rows
+
+
+@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+def test_every_declared_checkpoint_is_a_policy_row_with_its_recommendations():
+    rows = policy_rows()
+    for cp in CATALOGUE:
+        assert cp.key in rows, f"{cp.key} is not in POLICY.md"
+        recs = set(re.findall(r"R\d", rows[cp.key][1]))
+        if rows[cp.key][1] != "all":
+            assert set(cp.recommendations) == recs, cp.key
+
+
+@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+def test_declared_gates_match_policy_hard_and_soft():
+    words = {Action.RELEASE_TO_SPONSOR: "release", Action.RECORD_RETURN: "return",
+             Action.RECORD_TRANSFER: "transfer", Action.CLOSE_CASE: "clos",
+             Action.REUNIFY_ABROAD: "reunification",
+             Action.CONTACT_ORIGIN_COUNTRY: "home country"}
+    rows = policy_rows()
+    for cp in CATALOGUE:
+        blocks_text = rows[cp.key][-1].lower()
+        for gate in cp.blocks:
+            assert words[gate.action] in blocks_text or gate.action == Action.RECORD_TRANSFER, (
+                f"{cp.key} blocks {gate.action} but POLICY.md does not say so")
+            if "(hard)" in blocks_text and "(soft)" not in blocks_text:
+                assert gate.block == Block.HARD, cp.key
+            if "(soft)" in blocks_text and "(hard)" not in blocks_text:
+                assert gate.block == Block.SOFT, cp.key
+
+
+def test_every_action_is_guarded_and_returns_need_a_bid():
+    guarded = {g.action for cp in CATALOGUE for g in cp.blocks}
+    assert guarded == set(Action)
+    bid = policy.BY_KEY["bi.bid"]
+    assert bid.gate_for(Action.RECORD_RETURN).block == Block.HARD
+    assert "R5" in bid.recommendations
+
+
+def test_validate_reports_missing_conditions_roles_and_anchors():
+    broken = policy.with_overrides({})
+    problems = policy.validate(broken, conditions=set(), anchors=set())
+    assert any("condition 'always' is not registered" in p for p in problems)
+    assert any("anchor" in p for p in problems)
+    from dataclasses import replace
+    bad_role = (replace(CATALOGUE[0], completed_by=("janitor",)),)
+    assert any("unknown role" in p for p in policy.validate(bad_role, {"always"}, set()))
+    unguarded = tuple(c for c in CATALOGUE if not c.blocks)
+    assert any("not guarded" in p for p in policy.validate(unguarded, set(), set()))
+
+
+def test_deadline_overrides_apply_and_unknown_keys_are_refused():
+    cat = policy.with_overrides({"screen.safety": {"amount": 12, "unit": "hours"}})
+    assert next(c for c in cat if c.key == "screen.safety").deadline.amount == 12
+    with pytest.raises(ValueError, match="unknown checkpoints"):
+        policy.with_overrides({"no.such": {"amount": 1}})
