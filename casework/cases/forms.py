@@ -51,7 +51,12 @@ class ChildForm(FlaskForm):
         _l("Other names used (one per line)"), validators=[Optional(), Length(max=2000)],
         render_kw={"rows": 2},
     )
-    birth_date_known = BooleanField(_l("The date of birth is known"), default=True)
+    birth_date_known = BooleanField(
+        _l("The date of birth is known"), default=True,
+        # casework.js shows the date or the estimate to match; without JS both show.
+        render_kw={"data-show-when-checked": "dob-known",
+                   "data-show-when-unchecked": "dob-unknown"},
+    )
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     age_estimate = IntegerField(
         _l("Estimated age in years"), validators=[Optional(), NumberRange(min=0, max=17)]

@@ -82,8 +82,9 @@ def case_list_query(user: User, filters: CaseFilters) -> sa.Select:
         stmt = stmt.where(Case.id.in_(_matching_tokens(A_NUMBER_INDEX, [digest])))
     elif kind == "name":
         digests = [indexer.digest(NAME_INDEX, t) for t in tokens(q)]
-        if digests:
-            stmt = stmt.where(Case.id.in_(_matching_tokens(NAME_INDEX, digests)))
+        # Punctuation alone names no one: it finds nothing rather than everything.
+        stmt = stmt.where(Case.id.in_(_matching_tokens(NAME_INDEX, digests)) if digests
+                          else sa.false())
     if filters.status:
         stmt = stmt.where(Case.status == filters.status)
     if filters.assignee:

@@ -8,12 +8,17 @@
       event.preventDefault();
     }
   });
-  // Show the estimated-age fields only when the date of birth is unknown.
-  document.querySelectorAll("[data-toggle-target]").forEach(function (box) {
-    var target = document.getElementById(box.getAttribute("data-toggle-target"));
-    if (!target) { return; }
-    var sync = function () { target.hidden = !box.checked; };
-    box.addEventListener("change", sync);
-    sync();
-  });
+  // A checkbox that shows one part of a form and hides another (date of birth known
+  // or not): <input type=checkbox data-show-when-checked="id" data-show-when-unchecked="id">.
+  document.querySelectorAll("[data-show-when-checked], [data-show-when-unchecked]")
+    .forEach(function (box) {
+      var on = document.getElementById(box.getAttribute("data-show-when-checked"));
+      var off = document.getElementById(box.getAttribute("data-show-when-unchecked"));
+      var sync = function () {
+        if (on) { on.hidden = !box.checked; }
+        if (off) { off.hidden = box.checked; }
+      };
+      box.addEventListener("change", sync);
+      sync();
+    });
 })();

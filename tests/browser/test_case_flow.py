@@ -138,3 +138,18 @@ def test_caseworker_registers_finds_and_edits_a_case(page, app, caseworker, live
 
     # --- And nothing went wrong behind the scenes.
     assert problems.all() == [], problems
+
+
+def test_the_age_estimate_shows_only_when_the_birth_date_is_unknown(page, caseworker,
+                                                                     live_server, problems):
+    page.goto("/login")
+    page.get_by_label("Email").fill(caseworker.email)
+    page.get_by_label("Password").fill(caseworker.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/cases/new")
+    expect(page.get_by_label("Date of birth", exact=True)).to_be_visible()
+    expect(page.get_by_label("Estimated age in years")).to_be_hidden()
+    page.get_by_label("The date of birth is known").uncheck()
+    expect(page.get_by_label("Estimated age in years")).to_be_visible()
+    expect(page.get_by_label("Date of birth", exact=True)).to_be_hidden()
+    assert problems.all() == []

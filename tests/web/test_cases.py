@@ -544,3 +544,11 @@ def test_create_view_and_edit_are_audited_with_who_and_which_case(world, signin)
     assert all(e.actor_id == cw.id and e.outcome == "ok" and e.request_id for e in events)
     assert all("Ana" not in str(e.details) and "DIF" not in str(e.details) for e in events)
     assert len({e.request_id for e in events}) == len(events)
+
+
+def test_a_search_of_punctuation_alone_finds_nothing(client, world, make):
+    cw = world("MX", Role.CASEWORKER)
+    make.case(cw)
+    make.login(client, cw)
+    html = client.post("/cases", data={"q": "- '"}).get_data(as_text=True)
+    assert "No case matches this search" in html
