@@ -67,16 +67,18 @@ def make_cases(n: int) -> None:
     from casework.extensions import db
 
     rng = random.Random(7)
-    offices = [accounts.create_office(f"B-{c}", f"Bench {c}", c) for c in ("MX", "US")]
+    offices = [(o.id, o.country.value)
+               for o in (accounts.create_office(f"B-{c}", f"Bench {c}", c) for c in ("MX", "US"))]
+    db.session.commit()
     now = datetime.now(UTC)
     for start in range(0, n, 1000):
         batch = []
         for i in range(start, min(n, start + 1000)):
-            office = offices[i % 2]
-            case = Case(id=uuid.uuid4(), office=office, office_id=office.id,
-                        number=f"{office.country.value}-2026-{i + 1:05d}",
+            office_id, country = offices[i % 2]
+            case = Case(id=uuid.uuid4(), office_id=office_id,
+                        number=f"{country}-2026-{i + 1:05d}",
                         encountered_at=now - timedelta(hours=rng.randint(1, 2000)),
-                        encounter_type="in_mexico" if office.country == "MX" else "between_ports",
+                        encounter_type="in_mexico" if country == "MX" else "between_ports",
                         nationality=rng.choice(["GT", "HN", "SV", "MX"]),
                         separation="unaccompanied")
             case.set_new_data_key()

@@ -138,52 +138,86 @@ def _valid_sign_off(facts: Facts, cp: Checkpoint, met: Met):
     return None
 
 
-def _apply(row: CaseCheckpoint, ev: Evaluation, facts: Facts) -> None:
+_ROW_FIELDS = ("state", "due_at", "met_at", "late", "completed_by_id", "signed_off_at",
+               "signed_off_by_id")
+
+
+def _row_values(ev: Evaluation, facts: Facts) -> dict:
+    """The stored columns of one checkpoint of one case."""
     cp = ev.checkpoint
-    row.due_at = ev.due_at
-    row.met_at = ev.met.at if ev.met else None
-    row.completed_by_id = ev.met.by if ev.met else None
-    row.late = bool(ev.met and ev.due_at and ev.met.at > ev.due_at)
-    row.signed_off_at = row.signed_off_by_id = None
+    values = {
+        "due_at": ev.due_at,
+        "met_at": ev.met.at if ev.met else None,
+        "completed_by_id": ev.met.by if ev.met else None,
+        "late": bool(ev.met and ev.due_at and ev.met.at > ev.due_at),
+        "signed_off_at": None,
+        "signed_off_by_id": None,
+    }
     if not ev.applies:
-        row.state = State.NOT_APPLICABLE
+        values["state"] = State.NOT_APPLICABLE
     elif cp.deadline and cp.deadline.recurring:
-        row.state = State.PENDING  # met_at is when it was last done; due_at is the next time
-        row.late = False
+        # met_at is when it was last done; due_at is the next time it is due.
+        values["state"], values["late"] = State.PENDING, False
     elif ev.met is None:
-        row.state = State.PENDING
+        values["state"] = State.PENDING
     elif needs_sign_off(cp):
         sign_off = _valid_sign_off(facts, cp, ev.met)
         if sign_off:
-            row.state = State.MET
-            row.signed_off_at, row.signed_off_by_id = sign_off.signed_at, sign_off.signed_by_id
+            values["state"] = State.MET
+            values["signed_off_at"] = sign_off.signed_at
+            values["signed_off_by_id"] = sign_off.signed_by_id
         else:
-            row.state = State.AWAITING_SIGN_OFF
+            values["state"] = State.AWAITING_SIGN_OFF
     else:
-        row.state = State.MET
+        values["state"] = State.MET
+    return values
 
 
 def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
-    """Recompute and store the checkpoint rows of these cases; one query per source."""
+    """Recompute and store the checkpoint rows of these cases.
+
+    One query per fact source for the whole batch, then one INSERT of the new rows
+    and one UPDATE of the changed ones (executemany): going through the ORM's unit
+    of work row by row cost five times as much when rebuilding.
+    """
     if not cases:
         return
     now = now or utcnow()
     batch = FactBatch([c.id for c in cases])
-    existing: dict[tuple[uuid.UUID, str], CaseCheckpoint] = {
+    table = CaseCheckpoint.__table__
+    existing = {
         (r.case_id, r.key): r
-        for r in db.session.scalars(
-            sa.select(CaseCheckpoint).where(CaseCheckpoint.case_id.in_(batch.case_ids))
+        for r in db.session.execute(
+            sa.select(table.c.id, table.c.case_id, table.c.key,
+                      *(table.c[f] for f in _ROW_FIELDS))
+            .where(table.c.case_id.in_(batch.case_ids))
         )
     }
+    inserts, updates = [], []
     for case in cases:
         facts = Facts(case=case, now=now, _batch=batch)
         for ev in evaluate(facts):
-            row = existing.get((case.id, ev.checkpoint.key))
-            if row is None:
-                row = CaseCheckpoint(case_id=case.id, key=ev.checkpoint.key)
-                db.session.add(row)
-            _apply(row, ev, facts)
-    db.session.flush()
+            values = _row_values(ev, facts)
+            old = existing.get((case.id, ev.checkpoint.key))
+            if old is None:
+                inserts.append({"case_id": case.id, "key": ev.checkpoint.key,
+                                "updated_at": now, **values})
+            elif any(getattr(old, f) != values[f] for f in _ROW_FIELDS):
+                updates.append({"row_id": old.id, "updated_at": now, **values})
+    if inserts:
+        db.session.execute(sa.insert(table), inserts)
+    if updates:
+        db.session.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("row_id"))
+            .values({f: sa.bindparam(f) for f in (*_ROW_FIELDS, "updated_at")}),
+            updates,
+        )
+    if inserts or updates:
+        # Rows loaded earlier in this session are now stale.
+        ids = set(batch.case_ids)
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, CaseCheckpoint) and obj.case_id in ids:
+                db.session.expire(obj)
 
 
 def refresh(case) -> None:
