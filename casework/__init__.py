@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, request, session, url_for
+from flask import Flask, g, has_request_context, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -131,6 +131,8 @@ def _select_locale() -> str:
     from flask import current_app
 
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and jobs: the organisation's default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("language")
     if chosen in langs:
         return chosen
