@@ -272,6 +272,18 @@ class AssessmentForm(CaseRecordForm):
             self.add_error(getattr(self, name), message)
         return ok and not problems
 
+    def fill_from(self, current) -> None:
+        """A new assessment starts from the one in force (its date is left to fill)."""
+        if current is None:
+            return
+        self.category.data = current.category.value
+        self.member_id.data = str(current.member_id) if current.member_id else ""
+        if current.category == SponsorCategory.DISTANT_OR_UNRELATED:
+            self.sponsor_related.data = "yes" if current.sponsor_related else "no"
+        for name in ("children_sponsored", "sponsored_before", "child_trafficking_victim",
+                     "child_abuse_victim", "child_disability", "household"):
+            getattr(self, name).data = getattr(current, name)
+
     def details(self) -> AssessmentDetails:
         related = _yes(self.sponsor_related)
         return AssessmentDetails(

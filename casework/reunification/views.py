@@ -261,6 +261,8 @@ def sponsor(case_id):
             flash(_("Sponsor assessment recorded. Record the checks it needs."), "success")
             db.session.commit()
             return redirect(url_for("reunification.sponsor", case_id=case.id))
+    elif request.method == "GET":
+        form.fill_from(services.current_assessment(case))
     return render_record_page(
         "reunification/sponsor.html", case, "ftr.sponsor", SPONSOR, "sponsor.view",
         status=status, form=form, records=queries.assessments(case),

@@ -4,6 +4,7 @@ within the user's scope, and the case page section."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -279,3 +280,18 @@ def test_stale_member_edit_keeps_what_was_typed(client, make, cw, case):
     assert client.post(url, data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(FamilyMember, member.id).place == "Dallas"
+
+
+def test_a_new_assessment_starts_from_the_one_in_force(client, make, cw, case):
+    member = make.family_member(case, cw)
+    make.sponsor_assessment(case, cw, member, category="2B", child_disability=True)
+    db.session.commit()
+    make.login(client, cw)
+    html = client.get(f"/cases/{case.id}/family/sponsor").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="2B"|<input[^>]*value="2B"[^>]*checked',
+                     html)
+    assert re.search(rf'<option selected value="{member.id}"|'
+                     rf'<option[^>]*value="{member.id}"[^>]*selected', html)
+    assert re.search(r'id="child_disability"[^>]*checked|checked[^>]*id="child_disability"',
+                     html)
+    assert "Lives with her partner" in html
