@@ -35,6 +35,13 @@ def _case_fk():
     return mapped_column(sa.ForeignKey("child_case.id", ondelete="CASCADE"), index=True)
 
 
+def _named_enum(enum_cls, length: int, name: str) -> sa.Enum:
+    """`str_enum` under its own name: two columns of one table with the same enum need
+    two check constraints, and a constraint's name comes from the enum's name."""
+    return sa.Enum(enum_cls, native_enum=False, length=length, create_constraint=True,
+                   values_callable=lambda cls: [m.value for m in cls], name=name)
+
+
 class FamilyMember(UUIDMixin, CaseKeyMixin, VersionMixin, Base):
     """A relative (or another adult) the child names. Every detail is encrypted."""
 
@@ -132,8 +139,8 @@ class Verification(UUIDMixin, CaseKeyMixin, Base):
     documents_seen: Mapped[bool] = mapped_column(default=False)
     child_interviewed: Mapped[bool] = mapped_column(default=False)
     family_interviewed: Mapped[bool] = mapped_column(default=False)
-    child_wish: Mapped[Wish] = mapped_column(str_enum(Wish, 16))
-    family_wish: Mapped[Wish] = mapped_column(str_enum(Wish, 16))
+    child_wish: Mapped[Wish] = mapped_column(_named_enum(Wish, 16, "child_wish"))
+    family_wish: Mapped[Wish] = mapped_column(_named_enum(Wish, 16, "family_wish"))
     outcome: Mapped[VerificationOutcome] = mapped_column(str_enum(VerificationOutcome, 16))
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,8 +1,8 @@
 """family tracing and reunification
 
-Revision ID: e5288c0a2759
+Revision ID: c31e2032aaf1
 Revises: a30b289a164e
-Create Date: 2026-11-27 19:37:24.071259
+Create Date: 2026-11-27 19:50:27.858543
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e5288c0a2759'
+revision = 'c31e2032aaf1'
 down_revision = 'a30b289a164e'
 branch_labels = None
 depends_on = None
@@ -133,8 +133,8 @@ def upgrade():
     sa.Column('documents_seen', sa.Boolean(), nullable=False),
     sa.Column('child_interviewed', sa.Boolean(), nullable=False),
     sa.Column('family_interviewed', sa.Boolean(), nullable=False),
-    sa.Column('child_wish', sa.Enum('wants', 'does_not_want', 'unsure', name='wish', native_enum=False, create_constraint=True, length=16), nullable=False),
-    sa.Column('family_wish', sa.Enum('wants', 'does_not_want', 'unsure', name='wish', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('child_wish', sa.Enum('wants', 'does_not_want', 'unsure', name='child_wish', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('family_wish', sa.Enum('wants', 'does_not_want', 'unsure', name='family_wish', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('outcome', sa.Enum('verified', 'not_verified', 'inconclusive', name='verificationoutcome', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('recorded_by_id', sa.Uuid(), nullable=False),
     sa.Column('recorded_at', sa.DateTime(), nullable=False),
