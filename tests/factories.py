@@ -210,3 +210,73 @@ def switch_user(client, user: User) -> None:
     login(client, user)
     page = client.get("/account/password").get_data(as_text=True)
     assert f"{user.name} · " in page, "the wrong user is signed in"
+
+
+# --- Family tracing and reunification records, through their services ------------------
+
+def family_member(case: Case, actor: User, **overrides):
+    from casework.reunification import services as family
+
+    values = dict(kinship="mother", given_names="Rosa Amalia", family_names="Tzoc Ajanel",
+                  country="US", place="Houston, Texas", contact="+1 713 555 0148",
+                  wants_contact="yes")
+    values.update(overrides)
+    return family.add_member(case, family.MemberDetails(**values), actor=actor)
+
+
+def tracing(case: Case, actor: User, **overrides):
+    from casework.reunification import services as family
+
+    values = dict(occurred_at=recent(), channel="phone", result="contact_made",
+                  confidentiality_confirmed=True, details="Called the number the child gave.")
+    values.update(overrides)
+    return family.record_tracing(case, family.TracingDetails(**values), actor=actor)
+
+
+def verification(case: Case, actor: User, member, **overrides):
+    from casework.reunification import services as family
+
+    values = dict(member_id=member.id, verified_at=recent(), outcome="verified",
+                  child_wish="wants", family_wish="wants", documents_seen=True,
+                  documents="Birth certificate naming the mother", child_interviewed=True,
+                  family_interviewed=True)
+    values.update(overrides)
+    return family.record_verification(case, family.VerificationDetails(**values), actor=actor)
+
+
+def sponsor_assessment(case: Case, actor: User, member, **overrides):
+    from casework.reunification import services as family
+
+    values = dict(assessed_at=recent(), category="1", member_id=member.id if member else None,
+                  household="Lives with her partner (41) and a son (9).")
+    values.update(overrides)
+    return family.record_assessment(case, family.AssessmentDetails(**values), actor=actor)
+
+
+def sponsor_check(case: Case, actor: User, kind: str, **overrides):
+    from casework.reunification import services as family
+
+    values = dict(kind=kind, completed_at=recent(), passed=True)
+    values.update(overrides)
+    return family.record_check(case, family.CheckDetails(**values), actor=actor)
+
+
+def sponsor_ready(case: Case, actor: User, *, home_study: bool = False, **assessment):
+    """A parent in the US, verified, assessed and checked: what a release to a sponsor needs
+    from the family checkpoints."""
+    member = family_member(case, actor)
+    verification(case, actor, member)
+    sponsor_assessment(case, actor, member, **assessment)
+    for kind in ("application", "identity", "background"):
+        sponsor_check(case, actor, kind)
+    if home_study:
+        sponsor_check(case, actor, "home_study")
+    return member
+
+
+def release(case: Case, actor: User, **overrides):
+    from casework.reunification import services as family
+
+    values = dict(released_at=recent(), address="1200 Main St, Apt 4, Houston, TX 77002")
+    values.update(overrides)
+    return family.release_to_sponsor(case, family.ReleaseDetails(**values), actor=actor)

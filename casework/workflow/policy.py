@@ -242,11 +242,26 @@ CATALOGUE: tuple[Checkpoint, ...] = (
                 Gate(A.REUNIFY_ABROAD, H)),
     ),
     Checkpoint(
+        key="ftr.trace", title=_l("Family tracing opened"), recommendations=("R3",),
+        stage=Stage.FAMILY, applies="always", met="family.tracing_opened",
+        completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Relatives the child names, channels used, asylum-confidentiality check."),
+        deadline=Deadline(48, Unit.HOURS), form="reunification.tracing",
+    ),
+    Checkpoint(
         key="ftr.verify", title=_l("Relationship verified"), recommendations=("R3",),
         stage=Stage.FAMILY, applies="family.reunification_proposed",
         met="family.relationship_verified", completed_by=(CW,), signed_off_by=(SUP,),
         evidence=_l("Documents, interviews, both sides' wishes."),
         blocks=(Gate(A.RELEASE_TO_SPONSOR, H), Gate(A.REUNIFY_ABROAD, H)),
+        form="reunification.verification",
+    ),
+    Checkpoint(
+        key="ftr.siblings", title=_l("Siblings kept together"), recommendations=("R3",),
+        stage=Stage.FAMILY, applies="family.siblings_known", met="family.siblings_together",
+        completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Siblings' cases linked; a separation justified in writing."),
+        blocks=(Gate(A.RELEASE_TO_SPONSOR, S),), form="reunification.siblings",
     ),
     Checkpoint(
         key="ftr.sponsor", title=_l("Sponsor assessment"), recommendations=("R3",),
@@ -254,7 +269,16 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         met="family.sponsor_assessed", completed_by=(CW,), signed_off_by=(SUP,),
         evidence=_l("Sponsor category, application, identity, relationship, background checks, "
                     "home study when required, and its result."),
-        blocks=(Gate(A.RELEASE_TO_SPONSOR, H),),
+        blocks=(Gate(A.RELEASE_TO_SPONSOR, H),), form="reunification.sponsor",
+    ),
+    Checkpoint(
+        key="ftr.followup", title=_l("Follow-up after release or reunification"),
+        recommendations=("R3",), stage=Stage.FAMILY, applies="family.released",
+        met="family.safety_call_made", completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Contacts, school enrolment, concerns; the 30-day safety and well-being "
+                    "call."),
+        deadline=Deadline(30, Unit.DAYS, anchor="family.released"),
+        blocks=(Gate(A.CLOSE_CASE, S),), form="reunification.follow_ups",
     ),
     Checkpoint(
         key="transfer.mx_us", title=_l("Safe transfer Mexico → US"), recommendations=("R4",),

@@ -11,7 +11,7 @@ from casework.errors import NotPermitted
 from casework.extensions import db
 from casework.web.access import CASE_STAFF, get_case_or_404, refuse, roles
 from casework.web.security import safe_next_url
-from casework.workflow import engine, queries, services
+from casework.workflow import actions, engine, queries, services
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.forms import ActionForm, ClosureForm, OverrideForm, SignOffForm
 from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS, Action
@@ -34,8 +34,26 @@ def _action_or_404(name: str) -> Action:
         abort(404)
 
 
-def _form_for(action: Action):
+def _form_for(action: Action, case):
+    handler = actions.handler_for(action)
+    if handler is not None:
+        return handler.form(case=case)
     return ClosureForm() if action == Action.CLOSE_CASE else ActionForm()
+
+
+def _fields_template(action: Action) -> str | None:
+    handler = actions.handler_for(action)
+    return handler.fields if handler is not None else None
+
+
+def _perform(case, action: Action, form) -> None:
+    """The one service call: the action's own effect when a module registered one."""
+    handler = actions.handler_for(action)
+    if handler is not None:
+        handler.perform(case, form, current_user)
+    else:
+        services.perform(case, action, actor=current_user, occurred_at=form.when(),
+                         note=form.note.data, **form.extra())
 
 
 @bp.route("/cases/<case_id>/actions/<action_name>", methods=["GET", "POST"])
@@ -43,18 +61,22 @@ def _form_for(action: Action):
 def action(case_id, action_name):
     case = get_case_or_404(case_id)
     action = _action_or_404(action_name)
-    form = _form_for(action)
+    form = _form_for(action, case)
     status = 200
     if form.validate_on_submit():
         try:
-            services.perform(case, action, actor=current_user, occurred_at=form.when(),
-                             note=form.note.data, **form.extra())
+            _perform(case, action, form)
         except CheckpointBlocked as blocked:
             refuse("action.refused", case_id=case.id,
                    details={"action": action.value,
                             "checkpoints": [r.key for r in blocked.reasons if r.key]})
             case = get_case_or_404(case_id)
             flash(_("Refused: nothing was recorded. The reasons are listed below."), "error")
+            status = 409
+        except (ValueError, NotPermitted) as exc:
+            db.session.rollback()
+            case = get_case_or_404(case_id)
+            form.form_errors.append(str(exc))
             status = 409
         else:
             db.session.commit()
@@ -63,7 +85,7 @@ def action(case_id, action_name):
     reasons = engine.blockers(case, action)
     return render_template(
         "workflow/action.html", case=case, action=action, form=form, reasons=reasons,
-        override_form=OverrideForm(formdata=None),
+        fields_template=_fields_template(action), override_form=OverrideForm(formdata=None),
         overrides=engine.overrides_for(case, action), checkpoints=BY_KEY,
     ), status
 
@@ -89,8 +111,9 @@ def override(case_id, action_name):
         return redirect(url_for("workflow.action", case_id=case.id, action_name=action.value))
     case = get_case_or_404(case_id)
     return render_template(
-        "workflow/action.html", case=case, action=action, form=_form_for(action),
-        reasons=engine.blockers(case, action), override_form=form,
+        "workflow/action.html", case=case, action=action, form=_form_for(action, case),
+        fields_template=_fields_template(action), reasons=engine.blockers(case, action),
+        override_form=form,
         overrides=engine.overrides_for(case, action), checkpoints=BY_KEY,
     ), 400
 
