@@ -33,7 +33,6 @@ from casework.reunification.forms import (
 )
 from casework.screening.views import (
     form_roles,
-    refuse_post_unless_recorder,
     refused,
     render_record_page,
     saved,
@@ -95,9 +94,8 @@ def family_panel(case) -> dict:
 # --- family members --------------------------------------------------------------------
 
 @bp.route("/<case_id>/family/members/new", methods=["GET", "POST"])
-@roles(*TRACE.view)
+@TRACE.declare()
 def add_member(case_id):
-    refuse_post_unless_recorder(TRACE)
     case = get_case_or_404(case_id)
     form = MemberForm()
     status = 200
@@ -140,9 +138,8 @@ def member(case_id, member_id):
 
 
 @bp.route("/<case_id>/family/members/<member_id>/edit", methods=["GET", "POST"])
-@roles(*TRACE.view)
+@TRACE.declare()
 def edit_member(case_id, member_id):
-    refuse_post_unless_recorder(TRACE)
     case = get_case_or_404(case_id)
     person = _member_or_404(case, member_id)
     form = MemberForm()
@@ -180,9 +177,8 @@ def edit_member(case_id, member_id):
 # --- tracing ---------------------------------------------------------------------------------
 
 @bp.route("/<case_id>/family/tracing", methods=["GET", "POST"])
-@roles(*TRACE.view)
+@TRACE.declare()
 def tracing(case_id):
-    refuse_post_unless_recorder(TRACE)
     case = get_case_or_404(case_id)
     form = TracingForm(case=case)
     status, reasons = 200, []
@@ -206,9 +202,8 @@ def tracing(case_id):
 # --- verification -------------------------------------------------------------------------
 
 @bp.route("/<case_id>/family/verification", methods=["GET", "POST"])
-@roles(*VERIFY.view)
+@VERIFY.declare()
 def verification(case_id):
-    refuse_post_unless_recorder(VERIFY)
     case = get_case_or_404(case_id)
     form = VerificationForm(case=case)
     status = 200
@@ -246,9 +241,8 @@ def _sponsor_context(case) -> dict:
 
 
 @bp.route("/<case_id>/family/sponsor", methods=["GET", "POST"])
-@roles(*SPONSOR.view)
+@SPONSOR.declare()
 def sponsor(case_id):
-    refuse_post_unless_recorder(SPONSOR)
     case = get_case_or_404(case_id)
     form = AssessmentForm(case=case)
     status = 200
@@ -271,9 +265,8 @@ def sponsor(case_id):
 
 
 @bp.route("/<case_id>/family/sponsor/checks", methods=["GET", "POST"])
-@roles(*SPONSOR.view)
+@SPONSOR.declare()
 def sponsor_checks(case_id):
-    refuse_post_unless_recorder(SPONSOR)
     case = get_case_or_404(case_id)
     form = CheckForm(case=case)
     status = 200
@@ -310,9 +303,8 @@ def _siblings_page(case, form, status=200, link_form=None):
 
 
 @bp.route("/<case_id>/family/siblings", methods=["GET", "POST"])
-@roles(*SIBLINGS.view)
+@SIBLINGS.declare()
 def siblings(case_id):
-    refuse_post_unless_recorder(SIBLINGS)
     case = get_case_or_404(case_id)
     form = SiblingDecisionForm(case=case)
     status = 200
@@ -371,9 +363,8 @@ def unlink_sibling(case_id):
 # --- follow-up ----------------------------------------------------------------------------------
 
 @bp.route("/<case_id>/family/follow-ups", methods=["GET", "POST"])
-@roles(*FOLLOW_UP.view)
+@FOLLOW_UP.declare()
 def follow_ups(case_id):
-    refuse_post_unless_recorder(FOLLOW_UP)
     case = get_case_or_404(case_id)
     form = FollowUpForm(case=case)
     status = 200
