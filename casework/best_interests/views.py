@@ -123,7 +123,7 @@ def _forms(case, needs_reason: bool, given: dict) -> dict:
     return {name: given.get(name) or make() for name, make in blank.items()}
 
 
-def _determination_page(case, status: int = 200, **given):
+def _determination_page(case, status: int = 200, refusal: str | None = None, **given):
     """The BID page: the current BID, its panel and decision, the forms each role may use,
     and the superseded BIDs. Reading it is audited."""
     record("bid.view", actor_id=current_user.id, case_id=case.id)
@@ -152,7 +152,7 @@ def _determination_page(case, status: int = 200, **given):
                           else None),
         checkpoint=engine.checkpoint("bi.bid"), row=row,
         status=engine.status_of(row) if row else None, status_labels=engine.STATUS_LABELS,
-        question_labels=QUESTION_LABELS, vote_labels=VOTE_LABELS,
+        question_labels=QUESTION_LABELS, vote_labels=VOTE_LABELS, refusal=refusal,
         **_forms(case, needs_reason, given),
     ), status
 
@@ -168,11 +168,11 @@ def _bid_or_404(case, bid_id):
     return bid
 
 
-def _refused_rule(case, bid, event: str, form, exc: Exception):
-    """A BID rule the service enforces (drafter voting, too few votes...): audited."""
+def _refused_rule(case, bid, event: str, exc: Exception) -> str:
+    """A BID rule the service enforces (drafter voting, too few votes...): audited, and
+    shown at the top of the page, whether or not the page offers that form."""
     refuse(event, case_id=case.id, details={"bid": str(bid.id)})
-    form.form_errors.append(str(exc))
-    return 409
+    return str(exc)
 
 
 def _done(case, message: str):
@@ -208,17 +208,18 @@ def vote(case_id, bid_id):
     case = get_case_or_404(case_id)
     bid = _bid_or_404(case, bid_id)
     form = VoteForm()
-    status = 400
+    status, refusal = 400, None
     if form.validate_on_submit():
         try:
             services.cast_vote(bid, form.details(), actor=current_user)
         except NotPermitted as exc:
-            status = _refused_rule(case, bid, "bid.vote_refused", form, exc)
+            status, refusal = 409, _refused_rule(case, bid, "bid.vote_refused", exc)
         except ValueError as exc:
             status = refused(form, exc)
         else:
             return _done(case, _("Your vote is recorded."))
-    return _determination_page(get_case_or_404(case_id), status=status, vote_form=form)
+    return _determination_page(get_case_or_404(case_id), status=status, refusal=refusal,
+                               vote_form=form)
 
 
 @bp.route("/<case_id>/best-interests/determination/<bid_id>/approve", methods=["POST"])
@@ -227,16 +228,17 @@ def approve(case_id, bid_id):
     case = get_case_or_404(case_id)
     bid = _bid_or_404(case, bid_id)
     form = ApproveForm()
-    status = 400
+    status, refusal = 400, None
     if form.validate_on_submit():
         try:
             services.approve_bid(bid, actor=current_user)
         except NotPermitted as exc:
-            status = _refused_rule(case, bid, "bid.approve_refused", form, exc)
+            status, refusal = 409, _refused_rule(case, bid, "bid.approve_refused", exc)
         else:
             return _done(case, _("BID approved. Record how the decision was explained to the "
                                  "child."))
-    return _determination_page(get_case_or_404(case_id), status=status, approve_form=form)
+    return _determination_page(get_case_or_404(case_id), status=status, refusal=refusal,
+                               approve_form=form)
 
 
 @bp.route("/<case_id>/best-interests/determination/<bid_id>/explain", methods=["POST"])
@@ -245,17 +247,18 @@ def explain(case_id, bid_id):
     case = get_case_or_404(case_id)
     bid = _bid_or_404(case, bid_id)
     form = ExplanationForm(case=case)
-    status = 400
+    status, refusal = 400, None
     if form.validate_on_submit():
         try:
             services.record_explanation(bid, form.details(), actor=current_user)
         except NotPermitted as exc:
-            status = _refused_rule(case, bid, "bid.explain_refused", form, exc)
+            status, refusal = 409, _refused_rule(case, bid, "bid.explain_refused", exc)
         except ValueError as exc:
             status = refused(form, exc)
         else:
             return _done(case, _("The explanation to the child is recorded."))
-    return _determination_page(get_case_or_404(case_id), status=status, explain_form=form)
+    return _determination_page(get_case_or_404(case_id), status=status, refusal=refusal,
+                               explain_form=form)
 
 
 @bp.route("/<case_id>/best-interests/determination/<bid_id>/reopen", methods=["POST"])
@@ -264,17 +267,18 @@ def reopen(case_id, bid_id):
     case = get_case_or_404(case_id)
     bid = _bid_or_404(case, bid_id)
     form = ReopenForm()
-    status = 400
+    status, refusal = 400, None
     if form.validate_on_submit():
         try:
             services.reopen_bid(bid, form.reason.data, actor=current_user)
         except NotPermitted as exc:
-            status = _refused_rule(case, bid, "bid.reopen_refused", form, exc)
+            status, refusal = 409, _refused_rule(case, bid, "bid.reopen_refused", exc)
         except ValueError as exc:
             status = refused(form, exc)
         else:
             return _done(case, _("The BID is reopened and superseded. Draft a new one."))
-    return _determination_page(get_case_or_404(case_id), status=status, reopen_form=form)
+    return _determination_page(get_case_or_404(case_id), status=status, refusal=refusal,
+                               reopen_form=form)
 
 
 # --- the case page's section ---------------------------------------------------------
