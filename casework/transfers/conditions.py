@@ -117,8 +117,13 @@ def return_plan_ready(facts) -> Met | None:
 
 @anchor("return.referral_made")
 def referral_made(facts):
+    """The return.plan rule counts from the reintegration referral: its due date is the
+    earliest departure. It is a minimum notice, not a time limit for the plan, so once the
+    plan is ready (its departure honours the notice) there is nothing left to be late for."""
     plans = facts.records("transfers.return_plans")
-    return start_of(plans[-1].referral_made_on) if plans else None
+    if not plans or return_plan_ready(facts) is not None:
+        return None
+    return start_of(plans[-1].referral_made_on)
 
 
 @condition("return.recorded")

@@ -153,6 +153,11 @@ def test_the_referral_comes_five_business_days_before_departure(world, make, dep
     if ok:
         make.return_plan(case, cw, **plan)
         assert engine.blockers(case, Action.RECORD_RETURN) == []
+        ready = row(case, "return.plan")
+        assert ready.state == State.AWAITING_SIGN_OFF and not ready.late and ready.due_at is None
+        # Should the plan stop counting (its BID reopened), the notice shows as the due date.
+        bi.reopen_bid(bi.current_bid(case), "New facts: the family has moved away.",
+                      actor=sup)
         assert row(case, "return.plan").due_at == datetime(2026, 3, 9, tzinfo=UTC)
     else:
         with pytest.raises(ValueError, match="business days"):
