@@ -278,3 +278,18 @@ def test_after_reopening_a_new_bid_decided_by_a_panel_makes_the_case_current_aga
     assert check("bid.review_current", case).at == second.approved_at
     assert db.session.scalar(sa.select(sa.func.count()).select_from(
         BestInterestsDetermination)) == 2
+
+
+def test_bids_awaiting_approval_are_a_supervisors_queue_in_their_scope(world, make, people):
+    from casework.best_interests.queries import bids_awaiting_approval
+
+    cw, sup, members = people
+    case = make.case(cw)
+    make.assessment(case, cw)
+    waiting = make.bid(case, cw)
+    other = make.case(cw)
+    make.assessment(other, cw)
+    make.approved_bid(other, cw, sup, members=members)
+    db.session.commit()
+    assert [b.id for b, _c in bids_awaiting_approval(sup)] == [waiting.id]
+    assert bids_awaiting_approval(world("US", Role.SUPERVISOR)) == []
