@@ -70,9 +70,17 @@ def _ready(facts, plans: list, action: Action, done_attr: str):
     bid = approved_bid_recommending(facts, action)
     if bid is None or plan.bid_id != bid.id:
         return None
-    if action in facts.proposed and getattr(plan, done_attr) is not None:
+    if action in facts.proposed and (getattr(plan, done_attr) is not None
+                                     or _carried_out_since(facts, action, plan.planned_at)):
         return None
     return plan
+
+
+def _carried_out_since(facts, action: Action, since) -> bool:
+    """The action was recorded after the plan was made, even by a direct call of
+    workflow.services.perform that skipped this module's effect: a plan is used once."""
+    return any(r.action == action and r.occurred_at >= since
+               for r in facts.records("workflow.actions"))
 
 
 # --- transfer --------------------------------------------------------------------------

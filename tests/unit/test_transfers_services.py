@@ -349,3 +349,17 @@ def test_reunification_abroad_goes_to_the_country_the_bid_recommends(world, make
     entry = tr.reunify_abroad(case, tr.ReunificationDetails(country="US", **details), actor=cw)
     db.session.commit()
     assert entry.details["country"] == "US" and entry.details["relationship"] == "mother"
+
+
+def test_a_return_recorded_by_a_direct_call_of_the_workflow_uses_the_plan_too(
+        world, make, ready_for_return):
+    case = ready_for_return
+    cw = world("MX", Role.CASEWORKER)
+    workflow.perform(case, Action.RECORD_RETURN, actor=cw, occurred_at=NOW())
+    db.session.commit()
+    with pytest.raises(CheckpointBlocked):
+        tr.record_return(case, tr.ActionDetails(NOW()), actor=cw)
+    with pytest.raises(CheckpointBlocked):
+        workflow.perform(case, Action.RECORD_RETURN, actor=cw, occurred_at=NOW())
+    db.session.rollback()
+    assert actions_recorded() == 1
