@@ -280,3 +280,98 @@ def release(case: Case, actor: User, **overrides):
     values = dict(released_at=recent(), address="1200 Main St, Apt 4, Houston, TX 77002")
     values.update(overrides)
     return family.release_to_sponsor(case, family.ReleaseDetails(**values), actor=actor)
+
+# --- Best interests, transfer, return and reintegration records, through their services ----
+
+def assessment(case: Case, actor: User, **overrides):
+    from casework.best_interests import services as bi
+
+    values = dict(kind="short", assessed_at=recent(),
+                  areas={"child_views": "Quiere volver con su abuela.",
+                         "safety": "No threats reported at home."})
+    values.update(overrides)
+    return bi.record_assessment(case, bi.AssessmentDetails(**values), actor=actor)
+
+
+def case_plan(case: Case, actor: User, **overrides):
+    from casework.best_interests import services as bi
+
+    made = overrides.pop("made_at", recent())
+    values = dict(made_at=made, review_on=(made + timedelta(days=60)).date(),
+                  measures=[bi.Measure("Psychological support", "DIF psychologist")])
+    values.update(overrides)
+    return bi.record_plan(case, bi.PlanDetails(**values), actor=actor)
+
+
+def bid(case: Case, drafter: User, **overrides):
+    from casework.best_interests import services as bi
+
+    values = dict(question="return", recommendation="return",
+                  options="Return: family waiting. Stay: no family in Mexico.",
+                  child_views="Wants to go home to her grandmother.",
+                  views_weight="Given great weight: she is 15 and clear.",
+                  reasons="Family assessed as safe; school place found.")
+    values.update(overrides)
+    return bi.draft_bid(case, bi.BidDraft(**values), actor=drafter)
+
+
+def vote(b, member: User, vote: str = "concur", **overrides):
+    from casework.best_interests import services as bi
+
+    values = dict(vote=vote, confidentiality_undertaking=True,
+                  dissent="I see a risk." if vote == "dissent" else None)
+    values.update(overrides)
+    return bi.cast_vote(b, bi.VoteDetails(**values), actor=member)
+
+
+def panel(office: Office, size: int = 3) -> list[User]:
+    """Panel members of several roles, in the case's office."""
+    roles = [Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR, Role.CASEWORKER]
+    return [user(roles[i % len(roles)], office) for i in range(size)]
+
+
+def approved_bid(case: Case, drafter: User, approver: User, recommendation: str = "return",
+                 members: list[User] | None = None, explain: bool = True, **overrides):
+    """A BID decided by a panel of three, approved, and (by default) explained to the child."""
+    from casework.best_interests import services as bi
+
+    b = bid(case, drafter, recommendation=recommendation, **overrides)
+    for member in members or panel(case.office):
+        vote(b, member)
+    bi.approve_bid(b, actor=approver)
+    if explain:
+        bi.record_explanation(b, bi.ExplanationDetails(
+            explained_at=recent(minutes=0), explanation="Explained in K'iche' with an "
+            "interpreter; she was relieved."), actor=drafter)
+    return b
+
+
+def return_plan(case: Case, actor: User, **overrides):
+    from casework.transfers import services as tr
+
+    today = recent(minutes=0).date()
+    values = dict(planned_at=recent(), receiving_authority="pgn",
+                  authority_notified_on=today - timedelta(days=10),
+                  family_assessed_on=today - timedelta(days=12),
+                  family_assessment="Grandmother visited; safe home.",
+                  travel_documents_ready=True, travel_documents="Consular ID 2026-114",
+                  escort="Lic. Rosa Pérez, DIF", referral_made_on=today - timedelta(days=14),
+                  referral_consent=True, reintegration_partner="KIND Guatemala",
+                  reintegration_plan="School enrolment and counselling.",
+                  departure_on=today - timedelta(days=1))
+    values.update(overrides)
+    return tr.record_return_plan(case, tr.ReturnPlanDetails(**values), actor=actor)
+
+
+def transfer_plan(case: Case, actor: User, to_office: Office, **overrides):
+    from casework.transfers import services as tr
+
+    today = recent(minutes=0).date()
+    values = dict(planned_at=recent(hours=2), to_office_id=to_office.id,
+                  family="Aunt María Tzoc, Houston TX (verified)",
+                  legal_pathway="asylum_at_port", measure_on=today,
+                  measure="Medida de protección PPNNA-88/2026", escort="Lic. Juan Ruiz, DIF",
+                  mx_authorities_notified_on=today, us_authorities_notified_on=today,
+                  consulates_notified_on=today)
+    values.update(overrides)
+    return tr.record_transfer_plan(case, tr.TransferPlanDetails(**values), actor=actor)

@@ -1,22 +1,166 @@
-"""Conditions of the best-interests checkpoints.
+"""Conditions of the best-interests checkpoints, read from the BIA, plan and BID records.
 
-The BID records themselves arrive with the best-interests module (issue 5).
-Until then no case has an approved BID, so every action that needs one is
-refused: the safe reading of R5 ("returns only after a BID").
+R5 and R4 on the server: a return, a transfer or a reunification abroad needs the
+case's current BID (the latest; never a superseded one) to be decided by a panel
+of at least three members other than its drafter, approved by a supervisor,
+explained to the child, and to recommend that very action.
 """
 
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from casework.best_interests.choices import MIN_PANEL, BidStatus, Vote, supports
+from casework.best_interests.models import (
+    BestInterestsAssessment,
+    BestInterestsDetermination,
+    BidVote,
+    CasePlan,
+)
+from casework.extensions import db
 from casework.workflow.policy import Action
-from casework.workflow.registry import condition
+from casework.workflow.registry import Met, condition, fact_source, group_by_case
 
 # POLICY.md: a BID is required whenever one of these is proposed.
 NEEDS_BID = frozenset({Action.RECORD_RETURN, Action.RECORD_TRANSFER, Action.REUNIFY_ABROAD})
 
 
+@fact_source("bi.assessments")
+def load_assessments(case_ids):
+    return group_by_case(db.session.execute(
+        sa.select(BestInterestsAssessment.case_id, BestInterestsAssessment.kind,
+                  BestInterestsAssessment.assessed_at, BestInterestsAssessment.recorded_by_id)
+        .where(BestInterestsAssessment.case_id.in_(case_ids))
+        .order_by(BestInterestsAssessment.assessed_at, BestInterestsAssessment.recorded_at)
+    ))
+
+
+@fact_source("bi.plans")
+def load_plans(case_ids):
+    return group_by_case(db.session.execute(
+        sa.select(CasePlan.case_id, CasePlan.made_at, CasePlan.review_on,
+                  CasePlan.recorded_by_id)
+        .where(CasePlan.case_id.in_(case_ids))
+        .order_by(CasePlan.made_at, CasePlan.recorded_at)
+    ))
+
+
+@fact_source("bi.bids")
+def load_bids(case_ids):
+    D = BestInterestsDetermination
+    return group_by_case(db.session.execute(
+        sa.select(D.case_id, D.id, D.recommendation, D.status, D.drafted_by_id, D.drafted_at,
+                  D.approved_at, D.approved_by_id, D.explained_at, D.superseded_at)
+        .where(D.case_id.in_(case_ids))
+        .order_by(D.drafted_at)
+    ))
+
+
+@fact_source("bi.votes")
+def load_votes(case_ids):
+    return group_by_case(db.session.execute(
+        sa.select(BidVote.case_id, BidVote.bid_id, BidVote.member_id, BidVote.vote,
+                  BidVote.confidentiality_signed_at)
+        .where(BidVote.case_id.in_(case_ids))
+    ))
+
+
+# --- the current BID -------------------------------------------------------------
+
+def current_bid(facts):
+    """The latest BID, unless it was superseded (then the case has no current BID)."""
+    bids = facts.records("bi.bids")
+    if not bids or bids[-1].status == BidStatus.SUPERSEDED:
+        return None
+    return bids[-1]
+
+
+def panel_decided(facts, bid) -> bool:
+    """At least three members other than the drafter voted, undertakings signed, and a
+    majority concurred. Checked here too, not only when the supervisor approves."""
+    votes = [v for v in facts.records("bi.votes")
+             if v.bid_id == bid.id and v.member_id != bid.drafted_by_id
+             and v.confidentiality_signed_at is not None]
+    members = {v.member_id for v in votes}
+    concur = sum(v.vote == Vote.CONCUR for v in votes)
+    return len(members) >= MIN_PANEL and concur * 2 > len(votes)
+
+
+def approved_bid(facts):
+    """The current BID when it can be acted on: decided, approved, explained to the child."""
+    bid = current_bid(facts)
+    if (bid is None or bid.status != BidStatus.APPROVED or bid.approved_at is None
+            or bid.explained_at is None or not panel_decided(facts, bid)):
+        return None
+    return bid
+
+
+def approved_bid_recommending(facts, action: Action):
+    bid = approved_bid(facts)
+    if bid is not None and supports(bid.recommendation, action, facts.case.office.country):
+        return bid
+    return None
+
+
+# --- conditions --------------------------------------------------------------------
+
+@condition("bia.recorded")
+def bia_recorded(facts) -> Met | None:
+    assessments = facts.records("bi.assessments")
+    if not assessments:
+        return None
+    latest = assessments[-1]
+    return Met(latest.assessed_at, latest.recorded_by_id)
+
+
+@condition("plan.current")
+def plan_current(facts) -> Met | None:
+    """The latest plan, until its review date passes without a new one."""
+    plans = facts.records("bi.plans")
+    if not plans or facts.now.date() > plans[-1].review_on:
+        return None
+    return Met(plans[-1].made_at, plans[-1].recorded_by_id)
+
+
 @condition("bid.proposed")
 def bid_proposed(facts) -> bool:
-    return bool(NEEDS_BID & facts.proposed)
+    """An action that needs a BID is being attempted, or a BID has been started."""
+    return bool(NEEDS_BID & facts.proposed) or bool(facts.records("bi.bids"))
 
 
 @condition("bid.approved_current")
-def bid_approved_current(facts):
-    return None  # no BID can be recorded yet: never met (see the module docstring)
+def bid_approved_current(facts) -> Met | None:
+    """Met only by an approved, current BID; for an attempted action, one that recommends it.
+
+    The panel and the supervisor decide inside the BID (engine.needs_sign_off), so this
+    is the approval itself, never a step before it.
+    """
+    bid = approved_bid(facts)
+    if bid is None:
+        return None
+    country = facts.case.office.country
+    if any(not supports(bid.recommendation, action, country)
+           for action in NEEDS_BID & facts.proposed):
+        return None
+    return Met(bid.approved_at, bid.approved_by_id)
+
+
+@condition("bid.exists")
+def bid_exists(facts) -> bool:
+    return bool(facts.records("bi.bids"))
+
+
+@condition("bid.review_current")
+def bid_review_current(facts) -> Met | None:
+    """No reopening is waiting for a panel: after the last reopening, a BID was approved."""
+    bids = facts.records("bi.bids")
+    reopened = [b.superseded_at for b in bids if b.superseded_at is not None]
+    if not bids:
+        return None
+    if not reopened:
+        return Met(bids[0].drafted_at, None)
+    latest = bids[-1]
+    if (latest.status != BidStatus.APPROVED or latest.drafted_at < max(reopened)
+            or not panel_decided(facts, latest)):
+        return None
+    return Met(latest.approved_at, latest.approved_by_id)

@@ -33,8 +33,15 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
     """The one definition of which cases a user may see."""
     if user.role == Role.ADMIN:
         return sa.false()  # separation of duties: admins see no case content
+    # Imported here: the transfers module's tables refer to cases.
+    from casework.transfers.queries import cases_in_transfer_from
+
+    offices = user.office_ids_in_scope()
     on_team = sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user.id)
-    return sa.or_(Case.office_id.in_(user.office_ids_in_scope()), Case.id.in_(on_team))
+    # A cross-border transfer is the one moment two offices share a case: the sending
+    # office keeps it from the transfer until the receiving office records the handover.
+    return sa.or_(Case.office_id.in_(offices), Case.id.in_(on_team),
+                  Case.id.in_(cases_in_transfer_from(offices)))
 
 
 def find_visible_case(user: User, case_id: uuid.UUID) -> Case | None:

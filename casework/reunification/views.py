@@ -389,15 +389,15 @@ def _release(case, form, actor):
     return services.release_to_sponsor(case, form.details(), actor=actor)
 
 
-def _origin_contact_form(case):
-    return TracingForm(case=case, origin_contact=True)
+def _origin_contact_form(case, **kw):
+    return TracingForm(case=case, origin_contact=True, **kw)
 
 
 def _origin_contact(case, form, actor):
     return services.record_tracing(case, form.details(), actor=actor)
 
 
-actions.register(Action.RELEASE_TO_SPONSOR, form=ReleaseForm, perform=_release,
+actions.register(Action.RELEASE_TO_SPONSOR, form=ReleaseForm, effect=_release,
                  fields="reunification/_release_fields.html")
 actions.register(Action.CONTACT_ORIGIN_COUNTRY, form=_origin_contact_form,
-                 perform=_origin_contact, fields="reunification/_tracing_fields.html")
+                 effect=_origin_contact, fields="reunification/_tracing_fields.html")

@@ -1,21 +1,21 @@
-"""Per-action forms and effects, so an action's page can do the real work of its module.
+"""The forms and effects of gated actions whose records belong to a feature module.
 
-By default a gated action's page (workflow/views.py) records when it happened and a note
-(`services.perform`). The module that owns an action's real effect registers, from its
-views.py (which the app loads at start-up), the form and the one service call the page
-uses instead, so workflow/ never imports that module:
+The action page (`views.action`, `/cases/<id>/actions/<action>`) is the workflow's:
+it shows the reasons an action is blocked or its form, and audits refusals. What
+recording a release, a transfer or a return *does* belongs to the module that owns
+those records. So a module registers, for one action, its form class, its effect and
+(optionally) the template of its fields, and the view looks the action up here:
+workflow/ never imports a feature module, and an action nobody registered keeps the
+generic form and `services.perform`.
 
-    actions.register(Action.RELEASE_TO_SPONSOR, form=ReleaseForm,
-                     perform=lambda case, form, actor: services.release(
-                         case, form.details(), actor=actor),
-                     fields="reunification/_release_fields.html")
+    @action_handler(Action.RECORD_RETURN, form=ReturnActionForm,
+                    fields="transfers/_return_fields.html")
+    def record_return(case, form, *, actor): ...
 
-- `form(case=case)` builds the form (a FlaskForm);
-- `perform(case, form, actor)` is the page's one service call with the validated form. It
-  must pass the gate (`workflow.services.perform` does), flush only, and raise
-  CheckpointBlocked, or ValueError / NotPermitted with a message for the user;
-- `fields` is the template that renders the form's fields on the action page (it gets
-  `form` and `case`).
+The form is built with `form(case=case)` and validated by the view. The effect is
+called as `effect(case, form, actor=actor)`; it must go through `services.perform`
+(which asks `engine.require` first), raise CheckpointBlocked, ValueError or
+NotPermitted with nothing changed when it refuses, and only flush; the view commits.
 """
 
 from __future__ import annotations
@@ -28,20 +28,28 @@ from casework.workflow.policy import Action
 
 @dataclass(frozen=True)
 class ActionHandler:
-    form: Callable
-    perform: Callable
-    fields: str
+    form: Callable  # form(case=case) -> a FlaskForm with occurred_at and note
+    effect: Callable  # effect(case, form, *, actor)
+    fields: str | None = None  # template of the form's fields; None: the generic fields
 
 
 HANDLERS: dict[Action, ActionHandler] = {}
 
 
-def register(action: Action, *, form: Callable, perform: Callable, fields: str) -> None:
-    handler = ActionHandler(form=form, perform=perform, fields=fields)
+def register(action: Action, *, form: Callable, effect: Callable,
+             fields: str | None = None) -> None:
     existing = HANDLERS.get(action)
-    if existing is not None and existing.fields != fields:
+    if existing is not None and (existing.effect is not effect or existing.fields != fields):
         raise RuntimeError(f"action {action} has two handlers")
-    HANDLERS[action] = handler
+    HANDLERS[action] = ActionHandler(form, effect, fields)
+
+
+def action_handler(action: Action, *, form: Callable, fields: str | None = None):
+    def decorate(effect: Callable) -> Callable:
+        register(action, form=form, effect=effect, fields=fields)
+        return effect
+
+    return decorate
 
 
 def handler_for(action: Action) -> ActionHandler | None:

@@ -231,6 +231,27 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         form="legal.kyr",
     ),
     Checkpoint(
+        key="bi.bia", title=_l("Best interests assessment"), recommendations=("R1",),
+        stage=Stage.BEST_INTERESTS, applies="always", met="bia.recorded", completed_by=(CW,),
+        signed_off_by=(SUP,),
+        evidence=_l("The child's views in their own words, family, safety, development, "
+                    "identity, health and education; a short (initial) or a comprehensive "
+                    "assessment."),
+        # POLICY.md: initial within 5 days; it blocks the case plan and the BID (soft). Those
+        # are records, not case actions: their services take them without a BIA only with a
+        # written reason, which the supervisor who signs them off or approves them reads.
+        deadline=Deadline(5, Unit.DAYS), form="best_interests.assessment",
+    ),
+    Checkpoint(
+        key="bi.plan", title=_l("Case plan / Plan de Restitución de Derechos"),
+        recommendations=("R1",), stage=Stage.BEST_INTERESTS, applies="always",
+        met="plan.current", completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Measures, who is responsible for each and by when, and the review date; "
+                    "reviewed at least every 90 days."),
+        deadline=Deadline(30, Unit.DAYS), blocks=(Gate(A.RECORD_TRANSFER, S),),
+        form="best_interests.plan",
+    ),
+    Checkpoint(
         key="bi.bid", title=_l("Best interests determination"),
         recommendations=("R5", "R4", "R3"), stage=Stage.BEST_INTERESTS,
         applies="bid.proposed", met="bid.approved_current", completed_by=(CW,),
@@ -240,6 +261,18 @@ CATALOGUE: tuple[Checkpoint, ...] = (
                     "decision was explained to the child, confidentiality undertakings."),
         blocks=(Gate(A.RECORD_RETURN, H), Gate(A.RECORD_TRANSFER, H),
                 Gate(A.REUNIFY_ABROAD, H)),
+        form="best_interests.determination",
+    ),
+    Checkpoint(
+        key="bi.bid_review", title=_l("BID still current"), recommendations=("R5",),
+        stage=Stage.BEST_INTERESTS, applies="bid.exists", met="bid.review_current",
+        completed_by=(SUP,), signed_off_by=(PANEL,),
+        evidence=_l("A BID reopened on new facts or on request is decided again by a panel; "
+                    "a superseded BID can never be acted on."),
+        # Acting on a BID is one of the three actions the BID itself gates.
+        blocks=(Gate(A.RECORD_RETURN, H), Gate(A.RECORD_TRANSFER, H),
+                Gate(A.REUNIFY_ABROAD, H)),
+        form="best_interests.determination",
     ),
     Checkpoint(
         key="ftr.trace", title=_l("Family tracing opened"), recommendations=("R3",),
@@ -287,7 +320,7 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         evidence=_l("Approved BID, verified family or sponsor in the US, the Procuraduría's "
                     "measure, legal pathway, escort, both countries' authorities and consulates "
                     "notified, handover record."),
-        blocks=(Gate(A.RECORD_TRANSFER, H),),
+        blocks=(Gate(A.RECORD_TRANSFER, H),), form="transfers.transfer_plan",
     ),
     Checkpoint(
         key="return.plan", title=_l("Return plan"), recommendations=("R5",),
@@ -296,7 +329,26 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         evidence=_l("Approved current BID, no pending protection claim, receiving authority "
                     "notified, family assessed in the country of origin, travel documents, "
                     "specialised escort, reintegration referral."),
-        blocks=(Gate(A.RECORD_RETURN, H),),
+        # The reintegration referral comes at least 5 business days before departure: the
+        # due date is the earliest departure, counted from the referral.
+        deadline=Deadline(5, Unit.BUSINESS_DAYS, anchor="return.referral_made"),
+        blocks=(Gate(A.RECORD_RETURN, H),), form="transfers.return_plan",
+    ),
+    Checkpoint(
+        key="return.handover", title=_l("Reception handover"), recommendations=("R5",),
+        stage=Stage.TRANSFER_RETURN, applies="return.recorded", met="return.handed_over",
+        completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Receiving entity and officer, date and time, the child's condition."),
+        form="transfers.return_handover",
+    ),
+    Checkpoint(
+        key="reint.followup", title=_l("Reintegration services"), recommendations=("R5",),
+        stage=Stage.TRANSFER_RETURN, applies="return.recorded", met="reint.followups_done",
+        completed_by=(CW,), signed_off_by=(SUP,),
+        evidence=_l("Reintegration plan; psychosocial support, school and safety checked at 1, "
+                    "3, 6 and 12 months after return."),
+        deadline=Deadline(365, Unit.DAYS, anchor="return.recorded"),
+        blocks=(Gate(A.CLOSE_CASE, S),), form="transfers.reintegration",
     ),
     Checkpoint(
         key="case.review", title=_l("Supervisor case review"), recommendations=("R1",),

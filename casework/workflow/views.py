@@ -17,6 +17,7 @@ from casework.workflow.forms import ActionForm, ClosureForm, OverrideForm, SignO
 from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS, Action
 
 bp = Blueprint("workflow", __name__)
+_unset = object()
 
 SIGNERS = (Role.SUPERVISOR, Role.ATTORNEY)
 
@@ -34,26 +35,27 @@ def _action_or_404(name: str) -> Action:
         abort(404)
 
 
-def _form_for(action: Action, case):
+def _form_for(action: Action, case, formdata=_unset):
+    kw = {} if formdata is _unset else {"formdata": formdata}
+    handler = actions.handler_for(action)  # a module's own form (workflow/actions.py)
+    if handler is not None:
+        return handler.form(case=case, **kw)
+    return ClosureForm(**kw) if action == Action.CLOSE_CASE else ActionForm(**kw)
+
+
+def _carry_out(case, action: Action, form) -> None:
+    """The one service call: the action's own effect when a module registered one."""
     handler = actions.handler_for(action)
     if handler is not None:
-        return handler.form(case=case)
-    return ClosureForm() if action == Action.CLOSE_CASE else ActionForm()
+        handler.effect(case, form, actor=current_user)
+    else:
+        services.perform(case, action, actor=current_user, occurred_at=form.when(),
+                         note=form.note.data, **form.extra())
 
 
 def _fields_template(action: Action) -> str | None:
     handler = actions.handler_for(action)
     return handler.fields if handler is not None else None
-
-
-def _perform(case, action: Action, form) -> None:
-    """The one service call: the action's own effect when a module registered one."""
-    handler = actions.handler_for(action)
-    if handler is not None:
-        handler.perform(case, form, current_user)
-    else:
-        services.perform(case, action, actor=current_user, occurred_at=form.when(),
-                         note=form.note.data, **form.extra())
 
 
 @bp.route("/cases/<case_id>/actions/<action_name>", methods=["GET", "POST"])
@@ -63,9 +65,20 @@ def action(case_id, action_name):
     action = _action_or_404(action_name)
     form = _form_for(action, case)
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
-            _perform(case, action, form)
+            # Blocked: refused with the reasons, whatever the form holds.
+            engine.require(case, action)
+            if form.validate_on_submit():
+                _carry_out(case, action, form)
+                db.session.commit()
+                flash(_("%(action)s: recorded.", action=ACTION_LABELS[action]), "success")
+                return redirect(url_for("cases.show", case_id=case.id))
+        except (ValueError, NotPermitted) as exc:  # a module's own rule, beside the gates
+            refuse("action.refused", case_id=case.id, details={"action": action.value})
+            case = get_case_or_404(case_id)
+            form.form_errors.append(str(exc))
+            status = 409
         except CheckpointBlocked as blocked:
             refuse("action.refused", case_id=case.id,
                    details={"action": action.value,
@@ -73,15 +86,6 @@ def action(case_id, action_name):
             case = get_case_or_404(case_id)
             flash(_("Refused: nothing was recorded. The reasons are listed below."), "error")
             status = 409
-        except (ValueError, NotPermitted) as exc:
-            db.session.rollback()
-            case = get_case_or_404(case_id)
-            form.form_errors.append(str(exc))
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("%(action)s: recorded.", action=ACTION_LABELS[action]), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
     reasons = engine.blockers(case, action)
     return render_template(
         "workflow/action.html", case=case, action=action, form=form, reasons=reasons,
@@ -111,7 +115,7 @@ def override(case_id, action_name):
         return redirect(url_for("workflow.action", case_id=case.id, action_name=action.value))
     case = get_case_or_404(case_id)
     return render_template(
-        "workflow/action.html", case=case, action=action, form=_form_for(action, case),
+        "workflow/action.html", case=case, action=action, form=_form_for(action, case, None),
         fields_template=_fields_template(action), reasons=engine.blockers(case, action),
         override_form=form,
         overrides=engine.overrides_for(case, action), checkpoints=BY_KEY,
