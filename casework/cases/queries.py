@@ -33,7 +33,9 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
     if user.role == Role.ADMIN:
         return sa.false()  # separation of duties: admins see no case content
     on_team = sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user.id)
-    return sa.or_(Case.office_id.in_(user.office_ids_in_scope()), Case.id.in_(on_team))
+    # A purged case is a tombstone: nobody opens it (cases/retention.py).
+    return sa.and_(Case.purged_at.is_(None),
+                   sa.or_(Case.office_id.in_(user.office_ids_in_scope()), Case.id.in_(on_team)))
 
 
 def find_visible_case(user: User, case_id: uuid.UUID) -> Case | None:
