@@ -134,7 +134,7 @@ def test_users_see_and_end_their_other_sessions(app, client, world, make):
     assert client.get("/cases").status_code == 200
 
 
-def test_production_cookies_and_mfa():
+def test_production_cookies_and_mfa(tmp_path):
     env = {"SECRET_KEY": "x" * 40, "CASEWORK_KEYRING": "/run/keys/keyring.json",
            "DATABASE_URL": "postgresql+psycopg://casework@db/casework"}
     settings = config_module.load("production", env)
@@ -142,7 +142,7 @@ def test_production_cookies_and_mfa():
     assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
     assert settings["MFA_REQUIRED"] is True
-    assert config_module.load("development", {"CASEWORK_INSTANCE_PATH": "/tmp/casework-dev",
+    assert config_module.load("development", {"CASEWORK_INSTANCE_PATH": str(tmp_path),
                                               "SECRET_KEY": "dev"})["MFA_REQUIRED"] is False
 
 
