@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from casework.accounts.models import RecoveryCode, User
 from casework.audit.services import Outcome, record
 from casework.crypto.envelope import aad_for, decrypt, encrypt
+from casework.crypto.errors import IntegrityError
 from casework.crypto.runtime import current_keyring, keyring_for
 from casework.extensions import db
 from casework.models import utcnow
@@ -68,15 +69,15 @@ def _secret(user: User) -> str:
     return decrypt(kek, user.totp_secret, aad_for(*_AAD, user.id, 0)).decode("ascii")
 
 
-def reseal_secret(user: User, keyring) -> bool:
-    """Re-encrypt the TOTP secret under ``keyring``'s primary KEK (key rotation)."""
-    if user.totp_secret is None:
-        return False
-    old = keyring.kek(user.totp_kek_id)
-    secret = decrypt(old, user.totp_secret, aad_for(*_AAD, user.id, 0)).decode("ascii")
-    kek_id, kek = keyring.primary_kek()
-    _seal(user, secret, kek_id, kek)
-    return True
+def resealed_secret(user_id, kek_id: str, sealed: bytes, keyring) -> tuple[str, bytes]:
+    """The TOTP secret re-encrypted under ``keyring``'s primary KEK (key rotation)."""
+    aad = aad_for(*_AAD, user_id, 0)
+    secret = decrypt(keyring.kek(kek_id), sealed, aad)
+    new_id, new_kek = keyring.primary_kek()
+    resealed = encrypt(new_kek, secret, aad)
+    if decrypt(new_kek, resealed, aad) != secret:
+        raise IntegrityError("re-encrypted TOTP secret does not decrypt to the same secret")
+    return new_id, resealed
 
 
 def read_secret(user: User, keyring) -> str:

@@ -123,37 +123,34 @@ def _rewrap_cases(keyring: Keyring, batch_size: int, report: RotationReport,
 
 def _reseal_secrets(keyring: Keyring, batch_size: int, report: RotationReport,
                     after_batch) -> None:
-    from casework.accounts.mfa import reseal_secret
-    from casework.accounts.models import User
+    from casework.accounts.mfa import resealed_secret
 
+    users = _users()
     new_id = keyring.primary_kek_id
     last = None
     while True:
-        stmt = (sa.select(User).where(User.totp_kek_id != new_id, User.totp_secret.is_not(None))
-                .order_by(User.id).limit(batch_size))
+        stmt = (sa.select(users.c.id, users.c.totp_kek_id, users.c.totp_secret)
+                .where(users.c.totp_kek_id != new_id, users.c.totp_secret.is_not(None))
+                .order_by(users.c.id).limit(batch_size))
         if last is not None:
-            stmt = stmt.where(User.id > last)
-        users = db.session.scalars(stmt).all()
-        if not users:
+            stmt = stmt.where(users.c.id > last)
+        rows = db.session.execute(stmt).all()
+        if not rows:
             return
-        for user in users:
-            last = user.id
-            old_id, old_ct = user.totp_kek_id, user.totp_secret
+        for row in rows:
+            last = row.id
             try:
-                reseal_secret(user, keyring)
+                kek_id, sealed = resealed_secret(row.id, row.totp_kek_id, row.totp_secret,
+                                                 keyring)
             except CryptoError:
-                report.failed.append(f"user_account {user.id}")
-                db.session.expire(user)
+                report.failed.append(f"user_account {row.id}")
                 continue
-            swapped = db.session.execute(
-                sa.update(User.__table__)
-                .where(User.__table__.c.id == user.id, User.__table__.c.totp_kek_id == old_id,
-                       User.__table__.c.totp_secret == old_ct)
-                .values(totp_kek_id=user.totp_kek_id, totp_secret=user.totp_secret,
-                        updated_at=User.__table__.c.updated_at)
+            report.secrets += db.session.execute(
+                sa.update(users)
+                .where(users.c.id == row.id, users.c.totp_kek_id == row.totp_kek_id,
+                       users.c.totp_secret == row.totp_secret)
+                .values(totp_kek_id=kek_id, totp_secret=sealed, updated_at=users.c.updated_at)
             ).rowcount
-            db.session.expire(user)  # the row was written above, not by the unit of work
-            report.secrets += swapped
         db.session.commit()
         report.batches += 1
         if after_batch:
@@ -176,6 +173,9 @@ def retire(app: Flask, kek_id: str) -> None:
 
     path = Path(app.config["CASEWORK_KEYRING"])
     keyring = load_keyring(path)
+    keyring.kek(kek_id)  # KeyringError for an unknown id
+    if kek_id == keyring.primary_kek_id:
+        raise KeyringError(f"KEK {kek_id!r} is the primary KEK; rotate to a new one first")
     in_use = {k: v for k, v in usage(kek_id).items() if v}
     if in_use:
         counts = ", ".join(f"{n} {what}" for what, n in in_use.items())
