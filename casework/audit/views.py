@@ -22,9 +22,11 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
 
 
-def _page(stmt):
-    page = request.args.get("page", 1, type=int)
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+def _page(stmt) -> dict:
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    names, numbers = queries.labels(page.items)
+    return {"page": page, "names": names, "numbers": numbers}
 
 
 @bp.route("/users")
@@ -42,8 +44,8 @@ def user_events(user_id):
     record("audit.view", actor_id=current_user.id, details={"user": str(user.id)})
     db.session.commit()
     return render_template("audit/events.html", subject_user=user, case=None,
-                           page=_page(queries.events_query(actor_id=user.id)),
-                           show_case=current_user.role != Role.ADMIN)
+                           show_case=current_user.role != Role.ADMIN,
+                           **_page(queries.events_query(actor_id=user.id)))
 
 
 @bp.route("/cases/<case_id>")
@@ -52,8 +54,8 @@ def case_events(case_id):
     case = get_case_or_404(case_id)
     record("audit.view", actor_id=current_user.id, case_id=case.id)
     db.session.commit()
-    return render_template("audit/events.html", subject_user=None, case=case,
-                           page=_page(queries.events_query(case_id=case.id)), show_case=True)
+    return render_template("audit/events.html", subject_user=None, case=case, show_case=True,
+                           **_page(queries.events_query(case_id=case.id)))
 
 
 @case_panel("audit/_panel.html", order=90)

@@ -251,6 +251,8 @@ def verify(batch_size: int = 500) -> VerifyReport:
                 last = obj.id
                 report.records += 1
                 for name in names:
+                    if getattr(obj, getattr(cls, name)._ct_attr) is None:
+                        continue
                     try:
                         getattr(obj, name)
                         report.fields += 1

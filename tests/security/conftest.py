@@ -21,3 +21,6 @@ def private_keyring(app, tmp_path, monkeypatch):
     yield copy
     monkeypatch.setitem(app.config, "CASEWORK_KEYRING", original)
     reload_keyring(app)
+
+
+from tests.migrations.test_migrations import scratch_url  # noqa: E402, F401  (a fixture)
