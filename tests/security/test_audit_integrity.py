@@ -107,9 +107,9 @@ def test_postgresql_refuses_update_delete_and_truncate_of_audit_rows(app, ctx):
     table = AuditEvent.__table__
     for statement in (sa.update(table).values(action="x"), sa.delete(table),
                       sa.text("TRUNCATE audit_event")):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with db.engine.begin() as conn:
-                conn.execute(statement)
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), \
+                db.engine.begin() as conn:
+            conn.execute(statement)
     assert _verify(app).exit_code == 0
 
 
