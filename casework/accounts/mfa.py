@@ -80,10 +80,9 @@ def resealed_secret(user_id, kek_id: str, sealed: bytes, keyring) -> tuple[str, 
     return new_id, resealed
 
 
-def read_secret(user: User, keyring) -> str:
-    """Decrypt the secret with ``keyring`` (for `keys verify`)."""
-    kek = keyring.kek(user.totp_kek_id)
-    return decrypt(kek, user.totp_secret, aad_for(*_AAD, user.id, 0)).decode("ascii")
+def read_secret(user_id, kek_id: str, sealed: bytes, keyring) -> str:
+    """Decrypt a stored secret with ``keyring`` (for `keys verify`)."""
+    return decrypt(keyring.kek(kek_id), sealed, aad_for(*_AAD, user_id, 0)).decode("ascii")
 
 
 # --- enrolment -----------------------------------------------------------------------------

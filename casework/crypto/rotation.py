@@ -211,54 +211,63 @@ def encrypted_models() -> list[tuple[type, list[str]]]:
 
 
 def verify(batch_size: int = 500) -> VerifyReport:
-    """Unwrap every data key and decrypt every encrypted field of every record."""
+    """Unwrap every data key and decrypt every encrypted field of every record.
+
+    Reads in a session of its own, so the caller's objects stay as they were.
+    """
     from casework.accounts.mfa import read_secret
-    from casework.accounts.models import User
     from casework.crypto.runtime import current_keyring
 
     keyring = current_keyring()
     report = VerifyReport()
-    cases = _cases()
-    for row in db.session.execute(sa.select(cases.c.id, cases.c.kek_id, cases.c.wrapped_key)
-                                  .execution_options(yield_per=batch_size)):
-        if row.wrapped_key is None:
-            report.purged += 1
-            continue
-        try:
-            unwrap_data_key(keyring, row.kek_id, row.wrapped_key)
-        except CryptoError:
-            report.failed.append(f"child_case {row.id}: data key")
-            continue
-        report.cases += 1
-        report.by_kek[row.kek_id] = report.by_kek.get(row.kek_id, 0) + 1
-    for user in db.session.scalars(sa.select(User).where(User.totp_secret.is_not(None))):
-        try:
-            read_secret(user, keyring)
-            report.secrets += 1
-        except CryptoError:
-            report.failed.append(f"user_account {user.id}: totp secret")
-    db.session.expunge_all()
-    for cls, names in encrypted_models():
-        last = None
-        while True:
-            stmt = sa.select(cls).order_by(cls.id).limit(batch_size)
-            if last is not None:
-                stmt = stmt.where(cls.id > last)
-            objs = db.session.scalars(stmt).all()
-            if not objs:
-                break
-            for obj in objs:
-                last = obj.id
-                report.records += 1
-                for name in names:
-                    if getattr(obj, getattr(cls, name)._ct_attr) is None:
-                        continue
-                    try:
-                        getattr(obj, name)
-                        report.fields += 1
-                    except KeyDestroyed:
-                        break  # a purged case: unreadable by design, counted above
-                    except CryptoError:
-                        report.failed.append(f"{cls.__tablename__} {obj.id}: {name}")
-            db.session.expunge_all()
+    cases, users = _cases(), _users()
+    with sa.orm.Session(db.engine) as session:
+        for row in session.execute(sa.select(cases.c.id, cases.c.kek_id, cases.c.wrapped_key)
+                                   .execution_options(yield_per=batch_size)):
+            if row.wrapped_key is None:
+                report.purged += 1
+                continue
+            try:
+                unwrap_data_key(keyring, row.kek_id, row.wrapped_key)
+            except CryptoError:
+                report.failed.append(f"child_case {row.id}: data key")
+                continue
+            report.cases += 1
+            report.by_kek[row.kek_id] = report.by_kek.get(row.kek_id, 0) + 1
+        for row in session.execute(sa.select(users.c.id, users.c.totp_kek_id,
+                                             users.c.totp_secret)
+                                   .where(users.c.totp_secret.is_not(None))):
+            try:
+                read_secret(row.id, row.totp_kek_id, row.totp_secret, keyring)
+                report.secrets += 1
+            except CryptoError:
+                report.failed.append(f"user_account {row.id}: totp secret")
+        for cls, names in encrypted_models():
+            _verify_fields(session, cls, names, batch_size, report)
     return report
+
+
+def _verify_fields(session, cls, names: list[str], batch_size: int,
+                   report: VerifyReport) -> None:
+    last = None
+    while True:
+        stmt = sa.select(cls).order_by(cls.id).limit(batch_size)
+        if last is not None:
+            stmt = stmt.where(cls.id > last)
+        objs = session.scalars(stmt).all()
+        if not objs:
+            return
+        for obj in objs:
+            last = obj.id
+            report.records += 1
+            for name in names:
+                if getattr(obj, getattr(cls, name)._ct_attr) is None:
+                    continue
+                try:
+                    getattr(obj, name)
+                    report.fields += 1
+                except KeyDestroyed:
+                    break  # a purged case: unreadable by design, counted above
+                except CryptoError:
+                    report.failed.append(f"{cls.__tablename__} {obj.id}: {name}")
+        session.expunge_all()
