@@ -104,6 +104,7 @@ def test_postgresql_refuses_update_delete_and_truncate_of_audit_rows(app, ctx):
         pytest.skip("the append-only trigger exists on PostgreSQL only; SQLite has no roles "
                     "and its file is protected by the operating system")
     _events(2)
+    db.session.remove()  # its open read would hold TRUNCATE waiting
     table = AuditEvent.__table__
     for statement in (sa.update(table).values(action="x"), sa.delete(table),
                       sa.text("TRUNCATE audit_event")):
