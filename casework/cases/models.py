@@ -180,6 +180,9 @@ class CaseSearchToken(Base):
     )
     index_name: Mapped[str] = mapped_column(sa.String(16))
     digest: Mapped[int] = mapped_column(sa.BigInteger)
+    # The blind index root that made the digest (`keys rotate-index` rebuilds the rest);
+    # null for entries made before ids were kept, which count as the current root's.
+    key_id: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class CaseNumberSequence(Base):

@@ -187,6 +187,101 @@ def retire(app: Flask, kek_id: str) -> None:
     db.session.commit()
 
 
+# --- blind index root ------------------------------------------------------------------
+
+def _tokens():
+    from casework.cases.models import CaseSearchToken
+
+    return CaseSearchToken.__table__
+
+
+def _stale_tokens(key_id: str):
+    tokens = _tokens()
+    return sa.or_(tokens.c.key_id != key_id, tokens.c.key_id.is_(None))
+
+
+def rotate_index(app: Flask, *, batch_size: int = 200,
+                 after_batch: Callable[[int], None] | None = None) -> RotationReport:
+    """Make a new blind index root current and rebuild every case's index entries, or
+    finish a rebuild that was interrupted. Searches match entries of either root
+    meanwhile. Each case is rebuilt from its decrypted values inside a savepoint, kept
+    only if the case's version did not move (someone editing it reindexes it anyway)."""
+    from casework.audit.services import record
+    from casework.cases.models import Case
+    from casework.cases.services import reindex
+
+    path = Path(app.config["CASEWORK_KEYRING"])
+    keyring = load_keyring(path)
+    tokens = _tokens()
+    started = not db.session.scalar(sa.select(sa.func.count()).select_from(tokens).where(
+        tokens.c.key_id != keyring.blind_index_key_id))
+    if started:
+        keyring = keyring.with_new_blind_key()
+        write_keyring(path, keyring)
+        record("keys.rotate_index_start", details={"key": keyring.blind_index_key_id})
+        db.session.commit()
+    keyring = reload_keyring(app)
+    current = keyring.blind_index_key_id
+    report = RotationReport(kek_id=current, new_key=started)
+    skip: set = set()
+    while True:
+        stmt = (sa.select(tokens.c.case_id).where(_stale_tokens(current)).distinct()
+                .order_by(tokens.c.case_id).limit(batch_size + len(skip)))
+        ids = [i for i in db.session.scalars(stmt) if i not in skip][:batch_size]
+        if not ids:
+            break
+        batch = db.session.scalars(sa.select(Case).where(Case.id.in_(ids))).all()
+        for case in batch:
+            version = case.version
+            try:
+                with db.session.begin_nested() as savepoint:
+                    reindex(case)
+                    swapped = db.session.execute(
+                        sa.update(Case.__table__)
+                        .where(Case.__table__.c.id == case.id,
+                               Case.__table__.c.version == version)
+                        .values(version=Case.__table__.c.version,
+                                updated_at=Case.__table__.c.updated_at)
+                    ).rowcount
+                    if not swapped:
+                        savepoint.rollback()
+                        skip.add(case.id)
+                        continue
+            except CryptoError:
+                report.failed.append(f"child_case {case.id}")
+                skip.add(case.id)
+                continue
+            report.cases += 1
+        db.session.commit()
+        for case in batch:  # keep memory flat on a million cases
+            db.session.expunge(case)
+        report.batches += 1
+        if after_batch:
+            after_batch(report.batches)
+    record("keys.rotate_index", details={"key": current, "cases": report.cases,
+                                         "failed": len(report.failed)})
+    db.session.commit()
+    return report
+
+
+def retire_index_key(app: Flask, key_id: str) -> None:
+    """Remove a blind index root; KeyringError while any index entry may be its."""
+    from casework.audit.services import record
+
+    path = Path(app.config["CASEWORK_KEYRING"])
+    keyring = load_keyring(path)
+    tokens = _tokens()
+    left = db.session.scalar(sa.select(sa.func.count()).select_from(tokens).where(
+        _stale_tokens(keyring.blind_index_key_id)))
+    if key_id != keyring.blind_index_key_id and left:
+        raise KeyringError(f"{left} index entries are not yet rebuilt with the current blind "
+                           f"index key; run `flask casework keys rotate-index` first")
+    write_keyring(path, keyring.without_blind_key(key_id))
+    reload_keyring(app)
+    record("keys.retire_index", details={"key": key_id})
+    db.session.commit()
+
+
 @dataclasses.dataclass
 class VerifyReport:
     cases: int = 0
@@ -195,6 +290,7 @@ class VerifyReport:
     fields: int = 0
     records: int = 0
     by_kek: dict[str, int] = dataclasses.field(default_factory=dict)
+    index_entries: dict[str, int] = dataclasses.field(default_factory=dict)
     failed: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -244,6 +340,11 @@ def verify(batch_size: int = 500) -> VerifyReport:
                 report.failed.append(f"user_account {row.id}: totp secret")
         for cls, names in encrypted_models():
             _verify_fields(session, cls, names, batch_size, report)
+        tokens = _tokens()
+        report.index_entries = {
+            key or "unlabelled": n for key, n in session.execute(
+                sa.select(tokens.c.key_id, sa.func.count()).group_by(tokens.c.key_id))
+        }
     return report
 
 

@@ -180,3 +180,79 @@ def test_a_worker_with_the_old_keyring_reads_rewrapped_cases(app, world, make, p
     db.session.expunge_all()
     assert db.session.get(Case, case_id).given_names == "Ana Lucía"
     assert current_keyring().primary_kek_id != stale.primary_kek_id
+
+
+# --- blind index root --------------------------------------------------------------------
+
+def _found(user, q: str) -> set:
+    from casework.cases.queries import CaseFilters, case_list_query
+
+    return {c.number for c in db.session.scalars(case_list_query(user, CaseFilters(q=q)))}
+
+
+def _entries_by_key() -> dict:
+    from casework.cases.models import CaseSearchToken
+
+    return dict(db.session.execute(sa.select(CaseSearchToken.key_id, sa.func.count())
+                                   .group_by(CaseSearchToken.key_id)).all())
+
+
+def test_index_rotation_killed_half_way_keeps_search_working_and_finishes(
+    app, world, make, private_keyring
+):
+    from casework.cli.keys import keys
+
+    cw = world("MX", Role.CASEWORKER)
+    cases = _cases(make, cw, 5)
+    numbers = {c.number for c in cases}
+    one = cases[3].number
+    old = load_keyring(private_keyring).blind_index_key_id
+    assert _found(cw, "Tzoc") == numbers and _found(cw, "Apellido3") == {one}
+
+    def kill(batch):
+        raise Killed
+
+    with pytest.raises(Killed):
+        rotation.rotate_index(app, batch_size=2, after_batch=kill)
+    db.session.rollback()
+    new = load_keyring(private_keyring).blind_index_key_id
+    assert new != old and set(_entries_by_key()) == {old, new}
+    # Half-way, with entries of both keys: every search still finds every case.
+    assert _found(cw, "Tzoc") == numbers and _found(cw, "Apellido3") == {one}
+    refused = app.test_cli_runner().invoke(keys, ["retire-index", old])
+    assert refused.exit_code == 1 and "not yet rebuilt" in refused.output
+
+    result = app.test_cli_runner().invoke(keys, ["rotate-index"])
+    assert result.exit_code == 0 and "finished rebuilding" in result.output
+    cw = db.session.merge(cw)  # the command ended the session it shared with the test
+    assert set(_entries_by_key()) == {new}
+    assert load_keyring(private_keyring).blind_index_key_id == new
+    assert app.test_cli_runner().invoke(keys, ["retire-index", old]).exit_code == 0
+    assert old not in load_keyring(private_keyring).blind_index_keys
+    assert _found(cw, "Tzoc") == numbers and _found(cw, "Apellido3") == {one}
+    assert _found(cw, "Nobody") == set()
+
+
+def test_index_rotation_leaves_a_case_edited_meanwhile_as_its_editor_indexed_it(
+    app, world, make, private_keyring, monkeypatch
+):
+    from casework.cases import services as case_services
+
+    cw = world("MX", Role.CASEWORKER)
+    case = make.case(cw, given_names="Original")
+    case_id, number = case.id, case.number
+    real = case_services.reindex
+
+    def edited_meanwhile(c):
+        real(c)
+        # Another worker saves the case between our read and our write.
+        db.session.execute(sa.update(Case.__table__).where(Case.__table__.c.id == case_id)
+                           .values(version=Case.__table__.c.version + 1))
+
+    monkeypatch.setattr(case_services, "reindex", edited_meanwhile)
+    report = rotation.rotate_index(app)
+    assert report.cases == 0  # not overwritten: the editor's reindex stands
+    monkeypatch.setattr(case_services, "reindex", real)
+    report = rotation.rotate_index(app)
+    assert report.cases == 1
+    assert _found(db.session.merge(cw), "Original") == {number}

@@ -1,8 +1,8 @@
-"""security: mfa, login throttling, session step-up, retention and purge, append-only audit
+"""security: mfa, login throttling, session step-up, retention and purge, blind index key ids, append-only audit
 
-Revision ID: c06052970567
+Revision ID: 267c34ff6f4d
 Revises: a30b289a164e
-Create Date: 2026-11-27 19:33:24.305076
+Create Date: 2026-11-27 20:05:23.323580
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c06052970567'
+revision = '267c34ff6f4d'
 down_revision = 'a30b289a164e'
 branch_labels = None
 depends_on = None
@@ -58,6 +58,9 @@ def upgrade():
     )
     with op.batch_alter_table('mfa_recovery_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mfa_recovery_code_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('case_search_token', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('key_id', sa.String(length=32), nullable=True))
 
     with op.batch_alter_table('child_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('legal_hold', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -109,6 +112,9 @@ def downgrade():
                nullable=False)
         batch_op.drop_column('purged_at')
         batch_op.drop_column('legal_hold')
+
+    with op.batch_alter_table('case_search_token', schema=None) as batch_op:
+        batch_op.drop_column('key_id')
 
     with op.batch_alter_table('mfa_recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mfa_recovery_code_user_id'))
