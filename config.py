@@ -77,8 +77,9 @@ class Config:
         settings["CASEWORK_KEYRING"] = env.get("CASEWORK_KEYRING") or str(inst / "keyring.json")
         settings["REDIS_URL"] = env.get("REDIS_URL") or None
         settings["SECRET_KEY"] = env.get("SECRET_KEY") or None
-        if env.get("CASEWORK_RETENTION_DAYS"):
-            settings["RETENTION_DAYS"] = int(env["CASEWORK_RETENTION_DAYS"])
+        for name in ("RETENTION_DAYS", "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
+            if env.get(f"CASEWORK_{name}"):
+                settings[name] = int(env[f"CASEWORK_{name}"])
         cls.validate(settings, env)
         return settings
 

@@ -7,6 +7,7 @@ from casework.cases.models import Case
 from casework.cases.retention import RetentionError, due_cases, purge, set_legal_hold
 from casework.cli import casework_cli, fail
 from casework.crypto import rotation
+from casework.crypto.errors import KeyringError
 from casework.database import compact
 from casework.extensions import db
 
@@ -58,7 +59,11 @@ def purge_cmd(numbers: tuple[str, ...], due: bool, yes: bool) -> None:
     if report.failed:
         fail(f"key rotation left {len(report.failed)} row(s) on old KEKs; run `keys rotate`")
     for kek_id in keyring_ids:
-        rotation.retire(app, kek_id)
+        try:
+            rotation.retire(app, kek_id)
+        except KeyringError as exc:  # a worker wrapped a new case meanwhile
+            fail(f"{exc}; the purged data keys are destroyed, but backups made before now "
+                 f"stay readable until this KEK is retired")
     compact()
     click.echo(f"KEK rotated to {report.kek_id!r}; retired {', '.join(keyring_ids) or 'none'}. "
                "Backups made before now can no longer be read: make a new backup.")

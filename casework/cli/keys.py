@@ -25,8 +25,8 @@ def rotate(batch_size: int) -> None:
         for item in report.failed[:20]:
             click.echo(f"  could not rewrap {item}", err=True)
         fail(f"{len(report.failed)} row(s) could not be rewrapped; run `keys verify`")
-    click.echo("Restart the workers soon so none holds the old keyring; then retire old KEKs "
-               "with `flask casework keys retire ID`.")
+    click.echo("Workers re-read the keyring file when it changes. Retire old KEKs with "
+               "`flask casework keys retire ID`.")
 
 
 @keys.command("retire")

@@ -155,3 +155,13 @@ def test_the_cookie_holds_a_token_never_the_user_id(app, client, world, make):
     stored = set(db.session.scalars(sa.select(UserSession.token_hash)))
     assert token not in stored  # only its hash is kept
     assert db.session.get(User, cw.id).last_login_at is not None
+
+
+def test_timeouts_and_retention_are_configurable(tmp_path):
+    settings = config_module.load("development", {
+        "CASEWORK_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "dev",
+        "CASEWORK_SESSION_IDLE_MINUTES": "10", "CASEWORK_SESSION_ABSOLUTE_HOURS": "4",
+        "CASEWORK_RETENTION_DAYS": "90",
+    })
+    assert (settings["SESSION_IDLE_MINUTES"], settings["SESSION_ABSOLUTE_HOURS"],
+            settings["RETENTION_DAYS"]) == (10, 4, 90)
