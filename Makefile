@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations lint bench clean
+.PHONY: run test check install translations lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,15 @@ run: translations
 	@echo "casework is serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: translations
-	$(BIN)/ruff check .
+test: translations check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static checks: ruff (with bandit's S rules), bandit (any high finding fails), and
+# pip-audit --strict where its service is reachable (else it prints why it skipped).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r casework config.py wsgi.py --severity-level high
+	$(BIN)/python .ci/pip_audit.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -50,6 +50,17 @@ class Config:
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
 
+    # Second factor (TOTP): every user must enrol in production; optional elsewhere.
+    MFA_REQUIRED = False
+    # Failed sign-ins allowed per window, counted in the database (accounts/throttle.py).
+    LOGIN_THROTTLE_WINDOW_SECONDS = 60
+    LOGIN_ATTEMPTS_PER_ACCOUNT = 5
+    LOGIN_ATTEMPTS_PER_ADDRESS = 30
+    MFA_ATTEMPTS_PER_ACCOUNT = 5
+
+    # Days a closed case is kept before `flask casework purge` may destroy its data key.
+    RETENTION_DAYS = 7 * 365
+
     CASES_PER_PAGE = 25
     # The organisation's deadline overrides, by checkpoint key (see workflow/policy.py).
     CASEWORK_DEADLINES: dict = {}
@@ -66,6 +77,9 @@ class Config:
         settings["CASEWORK_KEYRING"] = env.get("CASEWORK_KEYRING") or str(inst / "keyring.json")
         settings["REDIS_URL"] = env.get("REDIS_URL") or None
         settings["SECRET_KEY"] = env.get("SECRET_KEY") or None
+        for name in ("RETENTION_DAYS", "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
+            if env.get(f"CASEWORK_{name}"):
+                settings[name] = int(env[f"CASEWORK_{name}"])
         cls.validate(settings, env)
         return settings
 
@@ -109,6 +123,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-casework_session"
     PREFERRED_URL_SCHEME = "https"
+    MFA_REQUIRED = True
 
     @classmethod
     def validate(cls, settings: dict, env) -> None:
@@ -119,6 +134,8 @@ class ProductionConfig(Config):
             raise ConfigError("CASEWORK_KEYRING must name the production keyring")
         if not env.get("DATABASE_URL"):
             raise ConfigError("DATABASE_URL must be set in production")
+        if not settings["MFA_REQUIRED"]:
+            raise ConfigError("MFA_REQUIRED must be on in production")
 
 
 CONFIGS: dict[str, type[Config]] = {

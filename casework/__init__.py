@@ -144,14 +144,18 @@ def _select_locale() -> str:
 def _nav_items() -> list[dict]:
     from flask_babel import gettext as _
 
+    from casework.accounts.mfa import session_satisfied
     from casework.web.access import declaration
 
+    if not session_satisfied(current_user):
+        return []
     items = [
         ("cases.list_cases", _("Cases")),
         ("cases.new_case", _("Register a child")),
         ("workflow.sign_off_queue", _("Sign-offs")),
         ("admin.users", _("Users")),
         ("admin.offices", _("Offices")),
+        ("audit.users", _("Audit")),
     ]
     from flask import current_app
 

@@ -29,3 +29,18 @@ def configure_engine(app: Flask) -> None:
         with engine.connect() as conn:
             if conn.exec_driver_sql("PRAGMA secure_delete").scalar() != 1:
                 raise RuntimeError("SQLite secure_delete could not be switched on")
+
+
+def compact() -> bool:
+    """Checkpoint the WAL and VACUUM, so rewritten or deleted ciphertext and keys leave
+    the SQLite files (run after key rotation and purge). False on other databases,
+    where the server's own vacuum and WAL recycling apply."""
+    db.session.remove()
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return True

@@ -375,3 +375,34 @@ def transfer_plan(case: Case, actor: User, to_office: Office, **overrides):
                   consulates_notified_on=today)
     values.update(overrides)
     return tr.record_transfer_plan(case, tr.TransferPlanDetails(**values), actor=actor)
+
+
+# --- Second factor (security) ----------------------------------------------------------
+
+def totp_code(user: User, steps_ahead: int = 1) -> str:
+    """A valid TOTP code of a time step still unused (the current one may be spent)."""
+    import pyotp
+
+    from casework.accounts import mfa
+
+    secret = mfa._secret(user)
+    step = int(mfa._clock()) // mfa.STEP_SECONDS + steps_ahead
+    return pyotp.TOTP(secret).generate_otp(step)
+
+
+def enrol_mfa(user: User) -> list[str]:
+    """Switch MFA on for `user` through the services; returns the recovery codes."""
+    from casework.accounts import mfa
+
+    mfa.begin_enrolment(user)
+    codes = mfa.confirm_enrolment(user, totp_code(user, 0))
+    db.session.commit()
+    return codes
+
+
+def login_with_mfa(client, user: User, code: str | None = None) -> None:
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and "/login/verify" in response.location
+    db.session.expire_all()
+    response = client.post("/login/verify", data={"code": code or totp_code(user)})
+    assert response.status_code == 302, "second factor refused"

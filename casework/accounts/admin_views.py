@@ -94,6 +94,24 @@ def _field_error(form, exc: services.AccountError, default: str) -> None:
     field.errors.append(str(exc))
 
 
+@bp.route("/users/<user_id>/mfa/reset", methods=["POST"])
+@roles(Role.ADMIN)
+def reset_mfa(user_id):
+    """For a lost phone: the user enrols again at the next sign-in."""
+    from casework.accounts import mfa
+
+    user = queries.get_user(user_id) or abort(404)
+    try:
+        mfa.remove_mfa(user, actor=current_user)
+    except mfa.MFAError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    db.session.commit()
+    flash(_("Two-step verification of %(name)s was reset; they set it up again at their next "
+            "sign-in.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
 def _supervised(form: UserForm):
     return [o for o in (queries.get_office(i) for i in form.supervised.data or []) if o]
 

@@ -55,3 +55,21 @@ class UserForm(FlaskForm):
         description=_l("At least %(n)d characters. Leave empty to keep the current one.",
                        n=MIN_PASSWORD_LENGTH),
     )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code"), validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6-digit code from your authenticator app, or one of your "
+                       "recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off",
+                   "spellcheck": "false"},
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Code from your app"), validators=[DataRequired(), Length(max=32)],
+        description=_l("After scanning, type the 6-digit code your app shows."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

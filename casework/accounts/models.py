@@ -44,6 +44,12 @@ class User(UUIDMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     last_login_at: Mapped[datetime | None]
+    # TOTP (accounts/mfa.py): the secret is AES-GCM under a keyring KEK, never plain;
+    # enrolment is pending until the first code is confirmed (mfa_enabled_at).
+    totp_secret: Mapped[bytes | None] = mapped_column(sa.LargeBinary(128))
+    totp_kek_id: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    mfa_enabled_at: Mapped[datetime | None]
 
     office: Mapped[Office] = relationship(lazy="joined")
     supervised_offices: Mapped[list[Office]] = relationship(secondary=supervised_office)
@@ -56,6 +62,10 @@ class User(UUIDMixin, TimestampMixin, Base):
     @property
     def is_authenticated(self) -> bool:
         return True
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -95,5 +105,37 @@ class UserSession(UUIDMixin, Base):
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(sa.String(32))
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    # Set when the second factor was given in this session (a new row, a new token).
+    mfa_verified_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(UUIDMixin, Base):
+    """A single-use MFA recovery code, stored only as a SHA-256 of 80 random bits."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """A failed sign-in or second-factor attempt, for throttling across workers and hosts.
+
+    The key is a keyed hash of the normalised email or the client address: neither is
+    stored, and an attempt on an unknown email is recorded just like one on a known one.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_lookup", "scope", "key_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(sa.String(8))
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

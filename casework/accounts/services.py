@@ -10,6 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from casework.accounts import mfa, throttle
 from casework.accounts.models import Office, User, UserSession
 from casework.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -33,6 +34,14 @@ class AccountError(ValueError):
     def __init__(self, message, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class LoginFailed(AccountError):
+    """Wrong email, wrong password or inactive account: deliberately not told apart."""
+
+
+class Throttled(AccountError):
+    """Too many recent failures for this account or this client address."""
 
 
 # Touching last_seen_at on every request would write on every page view.
@@ -98,11 +107,31 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, user_agent: str | None = None) -> str:
+def sign_in(email: str, password: str, address: str | None) -> User:
+    """Check credentials under the throttles; LoginFailed or Throttled otherwise.
+
+    An unknown email is throttled, recorded and timed like a known one, so neither
+    the message, the status nor the time taken tells whether an account exists.
+    """
+    keys = {throttle.ACCOUNT: normalise_email(email), throttle.ADDRESS: address or ""}
+    if throttle.is_throttled(keys):
+        record("login", outcome=Outcome.REFUSED, details={"reason": "throttled"})
+        raise Throttled(_l("Too many failed attempts. Wait a minute, then try again."))
+    user = authenticate(email, password)
+    if user is None:
+        throttle.note_failure(keys)
+        record("login", outcome=Outcome.FAILED)
+        raise LoginFailed(_l("The email or password is not correct."))
+    record("login", actor_id=user.id)
+    return user
+
+
+def start_session(user: User, user_agent: str | None = None, *, mfa_verified: bool = False) -> str:
     """Create a server-side session; return the token for the cookie."""
     token = secrets.token_urlsafe(32)
     row = UserSession(user_id=user.id, token_hash=_token_hash(token),
-                      user_agent=(user_agent or "")[:200] or None)
+                      user_agent=(user_agent or "")[:200] or None,
+                      mfa_verified_at=utcnow() if mfa_verified else None)
     db.session.add(row)
     user.last_login_at = utcnow()
     user.session_token = token
@@ -137,6 +166,35 @@ def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> User | 
     return user
 
 
+def complete_second_factor(user: User, code: str) -> str:
+    """Check a TOTP or recovery code; on success replace the session with a new one.
+
+    The new token means a session id seen before the second factor (on a shared
+    screen, in a proxy log) is worthless afterwards.
+    """
+    keys = {throttle.MFA: str(user.id)}
+    if throttle.is_throttled(keys):
+        record("mfa.verify", actor_id=user.id, outcome=Outcome.REFUSED,
+               details={"reason": "throttled"})
+        raise Throttled(_l("Too many wrong codes. Wait a minute, then try again."))
+    kind = mfa.verify(user, code)
+    if kind is None:
+        throttle.note_failure(keys)
+        record("mfa.verify", actor_id=user.id, outcome=Outcome.FAILED)
+        raise mfa.MFAError(_l("That code is not correct or was already used."))
+    record("mfa.verify", actor_id=user.id, details={"kind": kind})
+    return upgrade_session(user)
+
+
+def upgrade_session(user: User) -> str:
+    """End the current session and start one that has passed the second factor."""
+    old = user.current_session
+    user_agent = old.user_agent if old is not None else None
+    if old is not None:
+        end_session(old, "mfa-step-up")
+    return start_session(user, user_agent, mfa_verified=True)
+
+
 def end_session(row: UserSession, reason: str) -> None:
     _mark_ended(row, reason)
     db.session.flush()
@@ -164,9 +222,41 @@ def change_password(user: User, current: str, new: str) -> str:
         raise AccountError(_l("The current password is not correct."), "current")
     check_password_strength(new)
     user.password_hash = hash_password(new)
+    current = user.current_session
     end_all_sessions(user, "password-changed")
     record("user.password_change", actor_id=user.id)
-    return start_session(user)
+    # The new session keeps the second factor the ended one had passed.
+    return start_session(user, current.user_agent if current else None,
+                         mfa_verified=bool(current and current.mfa_verified_at))
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    """The user's live sessions, newest first (for the account page)."""
+    return list(db.session.scalars(
+        sa.select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc())
+    ))
+
+
+def end_own_session(user: User, session_id: uuid.UUID) -> bool:
+    """End one of the user's other sessions; False if it is not theirs or already ended."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id or row.ended_at is not None:
+        return False
+    if user.current_session is not None and row.id == user.current_session.id:
+        return False
+    end_session(row, "ended-by-user")
+    record("session.end", actor_id=user.id, details={"session": str(row.id)})
+    return True
+
+
+def end_other_sessions(user: User) -> int:
+    current = user.current_session
+    ended = end_all_sessions(user, "ended-by-user", except_id=current.id if current else None)
+    record("session.end_others", actor_id=user.id, details={"count": ended})
+    db.session.flush()
+    return ended
 
 
 def update_user(
@@ -199,8 +289,3 @@ def reset_password(user: User, *, actor: User, password: str) -> None:
     db.session.flush()
 
 
-def record_login(user: User | None, ok: bool) -> None:
-    if ok:
-        record("login", actor_id=user.id)
-    else:
-        record("login", outcome=Outcome.FAILED)

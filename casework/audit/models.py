@@ -30,3 +30,28 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+# On PostgreSQL the rows cannot be changed or removed by anyone who connects, the
+# application's own role included: UPDATE, DELETE and TRUNCATE raise. The migration
+# creates the same trigger; this listener gives it to schemas built by create_all.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = 'audit_event is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+APPEND_ONLY_TRIGGERS = (
+    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+)
+
+for _statement in (APPEND_ONLY_FUNCTION, *APPEND_ONLY_TRIGGERS):
+    sa.event.listen(AuditEvent.__table__, "after_create",
+                    sa.DDL(_statement).execute_if(dialect="postgresql"))

@@ -56,9 +56,12 @@ class Case(UUIDMixin, TimestampMixin, VersionMixin, Base):
     )
 
     # Envelope encryption: the case's data key, wrapped by a key-encryption key.
-    wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+    # A purged case keeps only its plain columns: no key, no ciphertext (crypto/purge.py).
+    wrapped_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary(64))
     kek_id: Mapped[str] = mapped_column(sa.String(16), index=True)
     key_version: Mapped[int] = mapped_column(default=1)
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    purged_at: Mapped[datetime | None]
 
     given_names_ct: Mapped[bytes | None] = mapped_column("given_names", sa.LargeBinary)
     family_names_ct: Mapped[bytes | None] = mapped_column("family_names", sa.LargeBinary)
@@ -102,9 +105,12 @@ class Case(UUIDMixin, TimestampMixin, VersionMixin, Base):
     def data_key(self) -> tuple[bytes, int]:
         if self._data_key_cache is None:
             from casework.crypto.envelope import unwrap_data_key
-            from casework.crypto.runtime import current_keyring
+            from casework.crypto.errors import KeyDestroyed
+            from casework.crypto.runtime import keyring_for
 
-            dek = unwrap_data_key(current_keyring(), self.kek_id, self.wrapped_key)
+            if self.wrapped_key is None:
+                raise KeyDestroyed(f"case {self.id} was purged: its data key is destroyed")
+            dek = unwrap_data_key(keyring_for(self.kek_id), self.kek_id, self.wrapped_key)
             self._data_key_cache = (dek, self.key_version)
         return self._data_key_cache
 
@@ -174,6 +180,9 @@ class CaseSearchToken(Base):
     )
     index_name: Mapped[str] = mapped_column(sa.String(16))
     digest: Mapped[int] = mapped_column(sa.BigInteger)
+    # The blind index root that made the digest (`keys rotate-index` rebuilds the rest);
+    # null for entries made before ids were kept, which count as the current root's.
+    key_id: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class CaseNumberSequence(Base):

@@ -20,7 +20,7 @@ from casework.cases.services import (
     name_tokens,
     normalise_a_number,
 )
-from casework.crypto.blind_index import tokens
+from casework.crypto.blind_index import normalize, tokens
 from casework.crypto.runtime import current_indexer
 from casework.extensions import db
 
@@ -40,8 +40,10 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
     on_team = sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user.id)
     # A cross-border transfer is the one moment two offices share a case: the sending
     # office keeps it from the transfer until the receiving office records the handover.
-    return sa.or_(Case.office_id.in_(offices), Case.id.in_(on_team),
-                  Case.id.in_(cases_in_transfer_from(offices)))
+    # A purged case is a tombstone: nobody opens it (cases/retention.py).
+    return sa.and_(Case.purged_at.is_(None),
+                   sa.or_(Case.office_id.in_(offices), Case.id.in_(on_team),
+                          Case.id.in_(cases_in_transfer_from(offices))))
 
 
 def find_visible_case(user: User, case_id: uuid.UUID) -> Case | None:
@@ -55,13 +57,27 @@ class CaseFilters:
     assignee: uuid.UUID | None = None
 
 
-def _matching_tokens(index_name: str, digests: list[int]) -> sa.Select:
-    """Cases that have every one of these digests in one index."""
+def _matching_tokens(index_name: str, toks: list[str]) -> sa.Select:
+    """Cases that have every one of these normalized tokens in one index.
+
+    Digests are made with every blind index root in the keyring, each matched only
+    against entries of its own root, so searches keep working while `keys
+    rotate-index` rebuilds the indexes (a case's entries all come from one root).
+    """
+    indexer = current_indexer()
+    toks = list(dict.fromkeys(toks))
+    by_key = []
+    for key_id in indexer.key_ids:
+        made_by = CaseSearchToken.key_id == key_id
+        if key_id == indexer.key_id:
+            made_by = sa.or_(made_by, CaseSearchToken.key_id.is_(None))
+        digests = [indexer.digest(index_name, t, key_id) for t in toks]
+        by_key.append(sa.and_(made_by, CaseSearchToken.digest.in_(digests)))
     return (
         sa.select(CaseSearchToken.case_id)
-        .where(CaseSearchToken.index_name == index_name, CaseSearchToken.digest.in_(digests))
+        .where(CaseSearchToken.index_name == index_name, sa.or_(*by_key))
         .group_by(CaseSearchToken.case_id)
-        .having(sa.func.count(sa.distinct(CaseSearchToken.digest)) == len(set(digests)))
+        .having(sa.func.count(sa.distinct(CaseSearchToken.digest)) == len(toks))
     )
 
 
@@ -80,17 +96,16 @@ def case_list_query(user: User, filters: CaseFilters) -> sa.Select:
     stmt = sa.select(Case).where(visible_to(user))
     kind = search_kind(filters.q)
     q = filters.q.strip()
-    indexer = current_indexer()
     if kind == "number":
         prefix, year, seq = q.upper().split("-")
         stmt = stmt.where(Case.number == f"{prefix}-{year}-{int(seq):05d}")
     elif kind == "a_number":
-        digest = indexer.exact_digest(A_NUMBER_INDEX, normalise_a_number(q))
-        stmt = stmt.where(Case.id.in_(_matching_tokens(A_NUMBER_INDEX, [digest])))
+        exact = normalize(normalise_a_number(q))
+        stmt = stmt.where(Case.id.in_(_matching_tokens(A_NUMBER_INDEX, [exact])))
     elif kind == "name":
-        digests = [indexer.digest(NAME_INDEX, t) for t in tokens(q)]
+        toks = tokens(q)
         # Punctuation alone names no one: it finds nothing rather than everything.
-        stmt = stmt.where(Case.id.in_(_matching_tokens(NAME_INDEX, digests)) if digests
+        stmt = stmt.where(Case.id.in_(_matching_tokens(NAME_INDEX, toks)) if toks
                           else sa.false())
     if filters.status:
         stmt = stmt.where(Case.status == filters.status)
@@ -113,17 +128,15 @@ def confirm_name_match(case: Case, q: str) -> bool:
 def possible_duplicates(user: User, details: ChildDetails, exclude: uuid.UUID | None = None,
                         limit: int = 10) -> list[Case]:
     """Cases in the user's scope with the same birth date and the same name tokens."""
-    indexer = current_indexer()
     toks = tokens(f"{details.given_names} {details.family_names}")
     if not toks or not details.birth_date:
         return []
-    name_digests = [indexer.digest(NAME_INDEX, t) for t in toks]
-    dob = indexer.exact_digest(BIRTH_DATE_INDEX, details.birth_date.isoformat())
+    dob = normalize(details.birth_date.isoformat())
     stmt = (
         sa.select(Case)
         .where(visible_to(user))
         .where(Case.id.in_(_matching_tokens(BIRTH_DATE_INDEX, [dob])))
-        .where(Case.id.in_(_matching_tokens(NAME_INDEX, name_digests)))
+        .where(Case.id.in_(_matching_tokens(NAME_INDEX, toks)))
         .limit(limit)
     )
     if exclude:

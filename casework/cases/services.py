@@ -157,7 +157,7 @@ def reindex(case: Case) -> None:
     if case.a_number:
         entries.add((A_NUMBER_INDEX, indexer.exact_digest(A_NUMBER_INDEX, case.a_number)))
     db.session.add_all(
-        CaseSearchToken(case_id=case.id, index_name=name, digest=digest)
+        CaseSearchToken(case_id=case.id, index_name=name, digest=digest, key_id=indexer.key_id)
         for name, digest in entries
     )
     db.session.flush()

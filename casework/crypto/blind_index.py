@@ -65,21 +65,34 @@ def derive_index_key(root: bytes, index_name: str) -> bytes:
 
 
 class BlindIndexer:
-    """Computes blind index digests with the keyring's current blind index root."""
+    """Computes blind index digests with the keyring's blind index roots.
+
+    Digests are made with the current root unless ``key_id`` names another one, which
+    searches do while `keys rotate-index` is rebuilding the indexes.
+    """
 
     def __init__(self, keyring: Keyring) -> None:
+        self.key_id = keyring.blind_index_key_id
+        self._roots = dict(keyring.blind_index_keys)
         self._root = keyring.blind_root()
-        self._keys: dict[str, bytes] = {}
+        self._keys: dict[tuple[str, str], bytes] = {}
 
-    def _key(self, index_name: str) -> bytes:
-        key = self._keys.get(index_name)
+    @property
+    def key_ids(self) -> list[str]:
+        """Every root in the keyring, the current one first."""
+        return [self.key_id, *sorted(k for k in self._roots if k != self.key_id)]
+
+    def _key(self, index_name: str, key_id: str | None = None) -> bytes:
+        key_id = key_id or self.key_id
+        key = self._keys.get((key_id, index_name))
         if key is None:
-            key = self._keys[index_name] = derive_index_key(self._root, index_name)
+            key = self._keys[(key_id, index_name)] = derive_index_key(self._roots[key_id],
+                                                                      index_name)
         return key
 
-    def digest(self, index_name: str, token: str) -> int:
+    def digest(self, index_name: str, token: str, key_id: str | None = None) -> int:
         """Digest of one already-normalized token (from :func:`tokens`)."""
-        mac = hmac.digest(self._key(index_name), token.encode("utf-8"), "sha256")
+        mac = hmac.digest(self._key(index_name, key_id), token.encode("utf-8"), "sha256")
         return int.from_bytes(mac[:DIGEST_BYTES], "big")
 
     def digests(self, index_name: str, text: str) -> list[int]:

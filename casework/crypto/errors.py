@@ -21,3 +21,7 @@ class IntegrityError(CryptoError):
 
 class KeyringError(CryptoError):
     """The keyring is missing, malformed, unsafe on disk or failed its self-check."""
+
+
+class KeyDestroyed(CryptoError):
+    """The record's data key was destroyed on purpose (crypto-shredding)."""

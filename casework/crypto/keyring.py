@@ -39,6 +39,7 @@ FILE_MODE = 0o600
 
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _KEK_ID = re.compile(r"k(\d+)")
+_BLIND_ID = re.compile(r"b(\d+)")
 _FIELDS = frozenset(
     {"version", "development", "primary_kek", "keks", "blind_index_key", "blind_index_keys"}
 )
@@ -111,6 +112,23 @@ class Keyring:
             raise KeyringError(f"KEK {key_id!r} is the primary KEK and cannot be removed")
         keks = {k: v for k, v in self.keks.items() if k != key_id}
         return dataclasses.replace(self, keks=keks)
+
+    def with_new_blind_key(self) -> Keyring:
+        """A copy with a fresh blind index root ``b<N+1>`` as current (indexes are then
+        rebuilt by `keys rotate-index`; searches match both keys meanwhile)."""
+        numbers = [int(m.group(1)) for m in map(_BLIND_ID.fullmatch, self.blind_index_keys) if m]
+        new_id = f"b{max(numbers, default=0) + 1}"
+        keys = {**self.blind_index_keys, new_id: secrets.token_bytes(KEY_BYTES)}
+        return dataclasses.replace(self, blind_index_key_id=new_id, blind_index_keys=keys)
+
+    def without_blind_key(self, key_id: str) -> Keyring:
+        """A copy without blind index root ``key_id`` (after the indexes were rebuilt)."""
+        if key_id not in self.blind_index_keys:
+            raise KeyringError(f"keyring has no blind index key {key_id!r}")
+        if key_id == self.blind_index_key_id:
+            raise KeyringError(f"blind index key {key_id!r} is current and cannot be removed")
+        keys = {k: v for k, v in self.blind_index_keys.items() if k != key_id}
+        return dataclasses.replace(self, blind_index_keys=keys)
 
     def to_json(self) -> str:
         """The keyring file contents (secret: write them only with :func:`write_keyring`)."""

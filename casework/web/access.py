@@ -21,6 +21,8 @@ POST_ACCESS_ATTR = "_casework_post_access"  # narrower roles for changes, when d
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = "public"
 ANY_USER = "any-user"
+# Signed in with a password, second factor not yet given: the MFA pages and sign-out.
+MFA_STEP = "mfa-step"
 # Endpoints that Flask and extensions add; they serve static files only.
 BUILTIN_PUBLIC = {"static", "bootstrap.static"}
 
@@ -32,6 +34,11 @@ def public(view: Callable) -> Callable:
 
 def signed_in(view: Callable) -> Callable:
     setattr(view, ACCESS_ATTR, ANY_USER)
+    return view
+
+
+def mfa_step(view: Callable) -> Callable:
+    setattr(view, ACCESS_ATTR, MFA_STEP)
     return view
 
 
@@ -83,6 +90,14 @@ def enforce_access():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if rule == MFA_STEP:
+        return None
+    from casework.accounts.mfa import session_satisfied
+
+    if not session_satisfied(current_user):
+        # Every page after sign-in answers only once the second factor is given.
+        step = "accounts.mfa_verify" if current_user.mfa_enrolled else "accounts.mfa_setup"
+        return redirect(url_for(step))
     if rule is None or (rule != ANY_USER and current_user.role not in rule):
         refuse("access.forbidden", details={"endpoint": request.endpoint})
         abort(403)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from casework.accounts.roles import Role
 from casework.audit.models import AuditEvent
 from casework.extensions import db
-from casework.web.access import ANY_USER, PUBLIC, declaration
+from casework.web.access import ANY_USER, MFA_STEP, PUBLIC, declaration
 from tests import factories
 
 _ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -69,7 +69,7 @@ def _actor(app, scene, endpoint):
     if rule == PUBLIC:
         return None
     w = scene["world"]
-    if rule == ANY_USER:
+    if rule in (ANY_USER, MFA_STEP):
         return w("MX", Role.ATTORNEY)
     for role in (Role.CASEWORKER, Role.ADMIN, Role.SUPERVISOR, Role.ATTORNEY, Role.PARALEGAL):
         if role in rule:
