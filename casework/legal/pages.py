@@ -11,7 +11,7 @@ errors beside the fields and what was typed.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,7 +44,7 @@ from casework.legal.models import ComarClaim, Hearing, ReliefFiling, Representat
 from casework.legal.views import bp
 from casework.models import utcnow
 from casework.screening.views import form_roles, refused
-from casework.web.access import LEGAL_STAFF, get_case_or_404, refuse, roles
+from casework.web.access import LEGAL_STAFF, declaration, get_case_or_404, refuse, roles
 from casework.workflow import engine
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.policy import BY_KEY, Action
@@ -503,8 +503,13 @@ def calendar():
     record("legal.calendar_view", actor_id=current_user.id,
            details={"items": len(items)})
     db.session.commit()
-    return render_template("legal/calendar.html", items=items, labels=LABELS,
-                           checkpoints=BY_KEY)
+    return render_template("legal/calendar.html", items=items, may_open=_may_open)
+
+
+def _may_open(endpoint: str | None) -> bool:
+    """Link only to the pages the user's role may read."""
+    rule = declaration(current_app, endpoint) if endpoint else None
+    return isinstance(rule, frozenset) and current_user.role in rule
 
 
 # --- the case page's legal panel ---------------------------------------------------------

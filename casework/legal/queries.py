@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from casework.accounts.models import User
@@ -231,7 +232,14 @@ class CalendarItem:
 
 
 LEGAL_FORMS = {"hearing": "legal.proceedings", "outcome_missing": "legal.proceedings",
-               "comar_decision": "legal.comar", "age_out": "legal.relief"}
+               "comar_decision": "legal.comar", "age_out": "cases.show"}
+
+# What falls due, where the checkpoint's title says it less directly.
+DEADLINE_TITLES = {
+    "legal.hearings": _l("EOIR-33: file the change of address with the immigration court"),
+    "protection.claim_mx": _l("File the refugee claim with COMAR (30 business days from "
+                              "entry)"),
+}
 
 
 def my_cases(user: User) -> list[Case]:
@@ -272,8 +280,8 @@ def calendar(user: User, now: datetime | None = None) -> list[CalendarItem]:
         CaseCheckpoint.state == State.PENDING, CaseCheckpoint.due_at.is_not(None)))
     for row in rows:
         cp = legal_keys[row.key]
-        items.append(CalendarItem(row.due_at, "deadline", cases[row.case_id], cp.title,
-                                  cp.form, detail=cp.evidence))
+        items.append(CalendarItem(row.due_at, "deadline", cases[row.case_id],
+                                  DEADLINE_TITLES.get(cp.key, cp.title), cp.form))
     open_claims = db.session.scalars(sa.select(ComarClaim).where(
         ComarClaim.case_id.in_(ids), ComarClaim.decision.is_(None)))
     for claim in open_claims:

@@ -365,3 +365,22 @@ def test_my_calendar_is_for_legal_staff_and_in_their_menu(client, world, make):
 def test_an_empty_calendar_says_so(client, world, make):
     make.switch_user(client, world("US", Role.PARALEGAL))
     assert "Nothing on your calendar" in page_html(client, "/cases/calendar")
+
+
+def test_the_calendar_links_only_to_pages_the_role_may_open(client, world, make):
+    paralegal = world("US", Role.PARALEGAL)
+    turning = date.today() + timedelta(days=20)
+    case = make.case(world("US", Role.CASEWORKER),
+                     birth_date=turning.replace(year=turning.year - 18))
+    make.orientation(case, paralegal)  # the legal screening falls due: an attorney's form
+    make.proceeding(case, paralegal)
+    make.hearing(case, paralegal)
+    make.on_team(case, paralegal)
+    make.switch_user(client, paralegal)
+    html = page_html(client, "/cases/calendar")
+    kinds = re.findall(r'<tr data-kind="(\w+)"', html)
+    assert {"hearing", "deadline", "age_out"} <= set(kinds)
+    assert "Due: Legal relief screening" in html
+    assert f"/cases/{case.id}/legal-screening" not in html  # attorneys' page: no link
+    assert f'href="/cases/{case.id}/proceedings"' in html
+    assert f'href="/cases/{case.id}"' in html
