@@ -84,8 +84,9 @@ def test_an_orientation_before_a_later_admission_does_not_count(world, make, us)
                        occurred_at=make.recent(hours=2))
     assert check("legal.kyr_delivered", us) is None
     assert row(us, "legal.kyr").state == State.PENDING
-    make.orientation(us, paralegal, delivered_at=make.recent(hours=1))
-    assert check("legal.kyr_delivered", us) == Met(make.recent(hours=1), paralegal.id)
+    given = make.recent(hours=1)
+    make.orientation(us, paralegal, delivered_at=given)
+    assert check("legal.kyr_delivered", us) == Met(given, paralegal.id)
 
 
 def test_a_cross_border_transfer_starts_the_kyr_clock_again(world, make, mx):
@@ -137,8 +138,9 @@ def test_legal_screening_is_due_ten_business_days_after_the_first_orientation(wo
     make.orientation(us, world("US", Role.PARALEGAL), delivered_at=make.recent(hours=1))
     assert row(us, "legal.screening").due_at == add_business_days(given, 10)
     attorney = world("US", Role.ATTORNEY)
-    make.legal_screening(us, attorney, screened_at=make.recent(minutes=30))
-    assert check("legal.screening_done", us) == Met(make.recent(minutes=30), attorney.id)
+    screened = make.recent(minutes=30)
+    make.legal_screening(us, attorney, screened_at=screened)
+    assert check("legal.screening_done", us) == Met(screened, attorney.id)
     assert row(us, "legal.screening").state == State.AWAITING_SIGN_OFF
     engine.sign_off(us, "legal.screening", actor=attorney_two(world, make))
     assert row(us, "legal.screening").state == State.MET

@@ -116,11 +116,12 @@ def test_an_outcome_can_set_the_next_hearing(world, make, us):
     paralegal = world("US", Role.PARALEGAL)
     make.proceeding(us, paralegal, nta_on=make.days_ago(1))
     next_at = make.recent(minutes=0) + timedelta(days=60)
-    held = make.hearing(us, paralegal, scheduled_at=make.recent(hours=3), outcome="continued",
+    held_at = make.recent(hours=3)
+    held = make.hearing(us, paralegal, scheduled_at=held_at, outcome="continued",
                         judge="Judge Doe", next_at=next_at, next_kind="individual_merits")
     hearings = db.session.scalars(sa.select(Hearing).order_by(Hearing.scheduled_at)).all()
     assert [(h.id == held.id, h.outcome, h.scheduled_at) for h in hearings] == [
-        (True, "continued", make.recent(hours=3)), (False, None, next_at)]
+        (True, "continued", held_at), (False, None, next_at)]
     assert hearings[1].judge == "Judge Doe"
     with pytest.raises(ValueError, match="future"):
         make.hearing(us, paralegal, scheduled_at=make.recent(hours=1), outcome="held",

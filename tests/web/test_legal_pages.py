@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,11 +24,16 @@ from casework.legal.models import (
     RemovalProceeding,
     Representation,
 )
+from casework.legal.services import birthday
 from casework.workflow.models import CaseCheckpoint
 
 
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
 def day(n: int = 0) -> str:
-    return (date.today() - timedelta(days=n)).isoformat()
+    return (today() - timedelta(days=n)).isoformat()
 
 
 def beside(html: str, field_id: str, message: str) -> bool:
@@ -117,7 +122,7 @@ BAD = [
     Bad("I-360 after the 21st birthday", "US", Role.ATTORNEY, "relief",
         {"kind": "sijs_i360", "filed_on": day(0), "receipt_number": "IOE0999888777"},
         "filed_on", "before the 21st birthday", "IOE0999888777", ReliefFiling,
-        case={"birth_date": date(date.today().year - 22, 6, 15)}, setup="representation"),
+        case={"birth_date": date(today().year - 22, 6, 15)}, setup="representation"),
     Bad("G-28 before intake", "US", Role.ATTORNEY, "representation",
         {"kind": "attorney_of_record", "started_on": day(0), "g28_on": day(5),
          "eoir28_on": day(0)},
@@ -186,7 +191,7 @@ def test_an_attorney_records_representation_and_joins_the_team(client, world, ma
     assert response.status_code == 302
     db.session.rollback()
     rep = db.session.scalars(sa.select(Representation)).one()
-    assert (rep.attorney_id, rep.g28_on) == (attorney.id, date.today())
+    assert (rep.attorney_id, rep.g28_on) == (attorney.id, today())
     db.session.refresh(case)
     assert attorney.id in {m.user_id for m in case.team}
     state = db.session.scalar(sa.select(CaseCheckpoint.state).where(
@@ -225,7 +230,7 @@ def test_a_referral_is_updated_then_withdrawn(client, world, make):
         wprefix + "reason": "The clinic closed its children's program."})
     assert done.status_code == 302
     db.session.rollback()
-    assert db.session.get(Representation, rep.id).withdrawn_on == date.today()
+    assert db.session.get(Representation, rep.id).withdrawn_on == today()
     assert b"clinic closed" not in make.raw_values("legal_representation",
                                                    "withdrawal_reason")[0]
 
@@ -253,7 +258,7 @@ def test_a_paralegal_records_proceedings_a_hearing_and_its_outcome(client, world
     assert client.post(f"/cases/{case.id}/proceedings", data={
         "a_number": "012345678", "court": "Chicago Immigration Court",
         "nta_on": day(0)}).status_code == 302
-    upcoming = (date.today() + timedelta(days=21)).isoformat() + "T14:30"
+    upcoming = (today() + timedelta(days=21)).isoformat() + "T14:30"
     assert client.post(f"/cases/{case.id}/proceedings/hearings", data={
         "hearing-kind": "master_calendar", "hearing-scheduled_at": upcoming,
         "hearing-judge": "Judge Amaya", "hearing-outcome": ""}).status_code == 302
@@ -266,7 +271,7 @@ def test_a_paralegal_records_proceedings_a_hearing_and_its_outcome(client, world
     html = page_html(client, f"/cases/{case.id}/proceedings")
     assert "Outcome not recorded" in html
     prefix = f"h-{hearing.id.hex}-"
-    next_at = (date.today() + timedelta(days=90)).isoformat() + "T09:00"
+    next_at = (today() + timedelta(days=90)).isoformat() + "T09:00"
     assert client.post(f"/cases/{case.id}/proceedings/outcome", data={
         "record": str(hearing.id), prefix + "outcome": "continued", prefix + "next_at": next_at,
         prefix + "next_kind": "individual_merits"}).status_code == 302
@@ -321,9 +326,9 @@ def test_the_case_page_flags_a_child_without_counsel(client, world, make):
 
 
 def test_the_case_page_shows_an_age_out_alert(client, world, make):
-    turning = date.today() + timedelta(days=30)
+    turning = today() + timedelta(days=30)
     case = make.case(world("MX", Role.CASEWORKER),
-                     birth_date=turning.replace(year=turning.year - 18))
+                     birth_date=birthday(turning, -18))
     make.switch_user(client, world("MX", Role.CASEWORKER))
     assert 'data-age-out="18"' in page_html(client, f"/cases/{case.id}")
 
@@ -369,9 +374,9 @@ def test_an_empty_calendar_says_so(client, world, make):
 
 def test_the_calendar_links_only_to_pages_the_role_may_open(client, world, make):
     paralegal = world("US", Role.PARALEGAL)
-    turning = date.today() + timedelta(days=20)
+    turning = today() + timedelta(days=20)
     case = make.case(world("US", Role.CASEWORKER),
-                     birth_date=turning.replace(year=turning.year - 18))
+                     birth_date=birthday(turning, -18))
     make.orientation(case, paralegal)  # the legal screening falls due: an attorney's form
     make.proceeding(case, paralegal)
     make.hearing(case, paralegal)
