@@ -149,7 +149,8 @@ def _representation_page(case, *, form=None, bound=None, status=200):
         withdraw.version.data = str(rep.version)
         forms[rep.id] = {"update": update, "withdraw": withdraw}
     if bound is not None:
-        forms.setdefault(bound.representation.id, {})[bound.role] = bound
+        role, bound_form = bound
+        forms.setdefault(bound_form.representation.id, {})[role] = bound_form
     if form is None:
         form = RepresentationForm(case=case, attorneys=_attorneys(case), formdata=None)
         if current_user.role == Role.ATTORNEY:
@@ -180,7 +181,7 @@ def record_representation(case_id):
 def _posted(case, model, field: str = "record"):
     """The record a form on the page is about (its id travels in the form, not the URL)."""
     try:
-        return services._one(case, model, request.form.get(field))
+        return services.record_of(case, model, request.form.get(field))
     except NotPermitted:
         return None
 
@@ -190,6 +191,11 @@ def _gone(case, endpoint: str):
     return redirect(url_for(endpoint, case_id=case.id))
 
 
+def _ended(case):
+    flash(_("This representation has ended; record a new one."), "error")
+    return redirect(url_for("legal.representation", case_id=case.id))
+
+
 @bp.post("/<case_id>/representation/update")
 @roles(*REPRESENTATION.record)
 def update_representation(case_id):
@@ -197,14 +203,15 @@ def update_representation(case_id):
     rep = _posted(case, Representation)
     if rep is None:
         return _gone(case, "legal.representation")
+    if not rep.active:
+        return _ended(case)
     form = RepresentationUpdateForm(case=case, representation=rep)
-    form.role = "update"
     status = _attempt(form, lambda: services.update_representation(
         case, rep.id, form.details(), actor=current_user,
         expected_version=form.expected_version()))
     if status is None:
         return _done(case, _("Representation updated."), "legal.representation")
-    return _representation_page(get_case_or_404(case_id), bound=form, status=status)
+    return _representation_page(get_case_or_404(case_id), bound=("update", form), status=status)
 
 
 @bp.post("/<case_id>/representation/withdraw")
@@ -214,15 +221,17 @@ def withdraw_representation(case_id):
     rep = _posted(case, Representation)
     if rep is None:
         return _gone(case, "legal.representation")
+    if not rep.active:
+        return _ended(case)
     form = WithdrawalForm(case=case, representation=rep)
-    form.role = "withdraw"
     status = _attempt(form, lambda: services.withdraw_representation(
         case, rep.id, form.withdrawn_on.data, form.reason.data, actor=current_user,
         expected_version=form.expected_version()))
     if status is None:
         return _done(case, _("Withdrawal recorded: the child has no attorney of record "
                              "from this representation."), "legal.representation")
-    return _representation_page(get_case_or_404(case_id), bound=form, status=status)
+    return _representation_page(get_case_or_404(case_id), bound=("withdraw", form),
+                                status=status)
 
 
 # --- legal.hearings -------------------------------------------------------------------

@@ -101,7 +101,7 @@ def birthday(born: date, age: int) -> date:
         return born.replace(year=born.year + age, day=28)
 
 
-def _one(case: Case, model, record_id) -> object:
+def record_of(case: Case, model, record_id) -> object:
     """One record of this case, or NotPermitted (ids from forms are never trusted)."""
     try:
         key = record_id if isinstance(record_id, uuid.UUID) else uuid.UUID(str(record_id))
@@ -307,7 +307,7 @@ def _check_version(row, expected_version: int | None) -> None:
 def update_representation(case: Case, representation_id, d: RepresentationDetails, *,
                           actor: User, expected_version: int | None = None) -> Representation:
     """Add the forms' dates as they are filed, or a referral's answer."""
-    rep = _one(case, Representation, representation_id)
+    rep = record_of(case, Representation, representation_id)
     _check_version(rep, expected_version)
     if not rep.active:
         raise NotPermitted(_l("This representation has ended; record a new one."))
@@ -331,7 +331,7 @@ def update_representation(case: Case, representation_id, d: RepresentationDetail
 def withdraw_representation(case: Case, representation_id, withdrawn_on: date, reason: str,
                             *, actor: User, expected_version: int | None = None
                             ) -> Representation:
-    rep = _one(case, Representation, representation_id)
+    rep = record_of(case, Representation, representation_id)
     _check_version(rep, expected_version)
     if not rep.active:
         raise NotPermitted(_l("This representation has already ended."))
@@ -400,7 +400,7 @@ def record_proceeding(case: Case, d: ProceedingDetails, *, actor: User) -> Remov
 
 def conclude_proceeding(case: Case, proceeding_id, concluded_on: date, conclusion: str, *,
                         actor: User) -> RemovalProceeding:
-    proceeding = _one(case, RemovalProceeding, proceeding_id)
+    proceeding = record_of(case, RemovalProceeding, proceeding_id)
     if not proceeding.pending:
         raise NotPermitted(_l("These proceedings are already concluded."))
     _check_day(concluded_on, earliest=proceeding.nta_on,
@@ -491,7 +491,7 @@ def record_hearing(case: Case, d: HearingDetails, *, actor: User) -> Hearing:
 
 def record_hearing_outcome(case: Case, hearing_id, d: HearingDetails, *,
                            actor: User) -> Hearing:
-    hearing = _one(case, Hearing, hearing_id)
+    hearing = record_of(case, Hearing, hearing_id)
     if hearing.outcome is not None:
         raise NotPermitted(_l("This hearing's outcome is already recorded."))
     if not hearing.proceeding.pending:
@@ -608,7 +608,7 @@ def update_filing(case: Case, filing_id, *, receipt_on: date | None,
                   receipt_number: str | None, decision: str | None, decided_on: date | None,
                   actor: User) -> ReliefFiling:
     """Add the receipt, or the decision, of a filing that is still pending."""
-    filing = _one(case, ReliefFiling, filing_id)
+    filing = record_of(case, ReliefFiling, filing_id)
     if filing.decision is not None and filing.decision not in FILING_STILL_PENDING:
         raise NotPermitted(_l("This filing is already decided."))
     if receipt_on is not None:
@@ -683,7 +683,7 @@ def record_claim(case: Case, d: ClaimDetails, *, actor: User) -> ComarClaim:
 def update_claim(case: Case, claim_id, *, inm_notified_on: date | None, decision: str | None,
                  decided_on: date | None, actor: User) -> ComarClaim:
     """The notice to INM, then COMAR's decision."""
-    claim = _one(case, ComarClaim, claim_id)
+    claim = record_of(case, ComarClaim, claim_id)
     if claim.decision is not None and claim.decision not in COMAR_STILL_PENDING:
         raise NotPermitted(_l("This claim is already decided."))
     if inm_notified_on is not None:
@@ -707,8 +707,7 @@ def update_claim(case: Case, claim_id, *, inm_notified_on: date | None, decision
 
 def may_use_notes(case: Case, user: User) -> bool:
     """Attorney-client notes: legal staff on the case team, and no one else."""
-    return (user.role is not None and Role(user.role).is_legal
-            and any(m.user_id == user.id for m in case.team))
+    return Role(user.role).is_legal and any(m.user_id == user.id for m in case.team)
 
 
 def write_note(case: Case, body: str, *, actor: User) -> LegalNote:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from casework.accounts.roles import Role
 from casework.audit.models import AuditEvent
 from casework.extensions import db
+from casework.legal import services as legal
 from casework.legal.models import (
     AddressChange,
     ComarClaim,
@@ -24,7 +25,6 @@ from casework.legal.models import (
     RemovalProceeding,
     Representation,
 )
-from casework.legal.services import birthday
 from casework.workflow.models import CaseCheckpoint
 
 
@@ -328,7 +328,7 @@ def test_the_case_page_flags_a_child_without_counsel(client, world, make):
 def test_the_case_page_shows_an_age_out_alert(client, world, make):
     turning = today() + timedelta(days=30)
     case = make.case(world("MX", Role.CASEWORKER),
-                     birth_date=birthday(turning, -18))
+                     birth_date=legal.birthday(turning, -18))
     make.switch_user(client, world("MX", Role.CASEWORKER))
     assert 'data-age-out="18"' in page_html(client, f"/cases/{case.id}")
 
@@ -376,7 +376,7 @@ def test_the_calendar_links_only_to_pages_the_role_may_open(client, world, make)
     paralegal = world("US", Role.PARALEGAL)
     turning = today() + timedelta(days=20)
     case = make.case(world("US", Role.CASEWORKER),
-                     birth_date=birthday(turning, -18))
+                     birth_date=legal.birthday(turning, -18))
     make.orientation(case, paralegal)  # the legal screening falls due: an attorney's form
     make.proceeding(case, paralegal)
     make.hearing(case, paralegal)
@@ -389,3 +389,44 @@ def test_the_calendar_links_only_to_pages_the_role_may_open(client, world, make)
     assert f"/cases/{case.id}/legal-screening" not in html  # attorneys' page: no link
     assert f'href="/cases/{case.id}/proceedings"' in html
     assert f'href="/cases/{case.id}"' in html
+
+
+def test_per_record_forms_show_their_errors_beside_their_fields(client, world, make):
+    attorney, paralegal = world("US", Role.ATTORNEY), world("US", Role.PARALEGAL)
+    case = make.case(world("US", Role.CASEWORKER))
+    make.representation(case, attorney)
+    filing = make.relief_filing(case, attorney)
+    make.proceeding(case, paralegal)
+    hearing = make.hearing(case, paralegal)
+    hearing.scheduled_at = make.recent(hours=2)
+    db.session.commit()
+    make.switch_user(client, attorney)
+    f = f"f-{filing.id.hex}-"
+    response = client.post(f"/cases/{case.id}/relief/update", data={
+        "record": str(filing.id), f + "decision": "granted", f + "receipt_number": "EAC123"})
+    html = response.get_data(as_text=True)
+    assert beside(html, f + "decided_on", "Give the day of the decision.")
+    assert 'value="EAC123"' in html
+    h = f"h-{hearing.id.hex}-"
+    response = client.post(f"/cases/{case.id}/proceedings/outcome", data={
+        "record": str(hearing.id), h + "outcome": "held",
+        h + "next_at": make.form_time(hours=1), h + "next_kind": "other"})
+    assert beside(response.get_data(as_text=True), h + "next_at",
+                  "The next hearing is in the future.")
+    db.session.rollback()
+    assert db.session.get(Hearing, hearing.id).outcome is None
+    assert db.session.get(ReliefFiling, filing.id).decision is None
+
+
+def test_an_ended_representation_is_not_changed(client, world, make):
+    attorney = world("US", Role.ATTORNEY)
+    case = make.case(world("US", Role.CASEWORKER))
+    rep = make.representation(case, attorney)
+    legal.withdraw_representation(case, rep.id, today(), "Moved.", actor=attorney)
+    db.session.commit()
+    make.switch_user(client, attorney)
+    response = client.post(f"/cases/{case.id}/representation/update", data={
+        "record": str(rep.id), f"r-{rep.id.hex}-eoir28_on": day(0)}, follow_redirects=True)
+    assert "This representation has ended" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(Representation, rep.id).eoir28_on is None
