@@ -89,7 +89,11 @@ class LegalForm(CaseRecordForm):
     def report(self, problems: dict) -> bool:
         """Put each service-rule problem beside its field; True when there are none."""
         for name, message in problems.items():
-            self.add_error(getattr(self, name), message)
+            f = getattr(self, name, None)
+            if f is None:  # a rule about a part of the record this form does not change
+                self.form_errors.append(message)
+            else:
+                self.add_error(f, message)
         return not problems
 
 

@@ -306,7 +306,9 @@ def record_hearing(case_id):
 def record_outcome(case_id):
     def build(case):
         hearing = _posted(case, Hearing)
-        return OutcomeForm(case=case, hearing=hearing) if hearing else None
+        if hearing is None or not hearing.proceeding.pending:
+            return None  # gone, or its proceedings ended since the page was loaded
+        return OutcomeForm(case=case, hearing=hearing)
 
     return _hearings_post(
         case_id, "outcome", build,
