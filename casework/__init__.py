@@ -153,6 +153,7 @@ def _nav_items() -> list[dict]:
         ("cases.list_cases", _("Cases")),
         ("cases.new_case", _("Register a child")),
         ("workflow.sign_off_queue", _("Sign-offs")),
+        ("legal.calendar", _("My calendar")),
         ("admin.users", _("Users")),
         ("admin.offices", _("Offices")),
         ("audit.users", _("Audit")),

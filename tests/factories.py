@@ -406,3 +406,82 @@ def login_with_mfa(client, user: User, code: str | None = None) -> None:
     db.session.expire_all()
     response = client.post("/login/verify", data={"code": code or totp_code(user)})
     assert response.status_code == 302, "second factor refused"
+
+
+# --- Legal records (issue 4), through their services ------------------------------------
+
+def days_ago(n: int = 0) -> date:
+    return (datetime.now(UTC) - timedelta(days=n)).date()
+
+
+def legal_screening(case: Case, actor: User, **overrides):
+    from casework.legal import services as legal
+
+    values = dict(screened_at=recent(), considered=["asylum", "sijs"], identified=[],
+                  wishes_to_apply=False)
+    if overrides.get("identified"):
+        values.update(wishes_to_apply=True, analysis="Facts that support the relief.")
+    values.update(overrides)
+    return legal.record_screening(case, legal.ScreeningDetails(**values), actor=actor)
+
+
+def representation(case: Case, actor: User, **overrides):
+    """An attorney of record (the actor, an attorney) from today, with a G-28 in the US."""
+    from casework.legal import services as legal
+
+    values = dict(kind="attorney_of_record", started_on=days_ago(0), attorney_id=actor.id,
+                  g28_on=days_ago(0) if case.office.country == "US" else None)
+    values.update(overrides)
+    return legal.record_representation(case, legal.RepresentationDetails(**values),
+                                       actor=actor)
+
+
+def proceeding(case: Case, actor: User, **overrides):
+    from casework.legal import services as legal
+
+    values = dict(a_number="A-012-345-678", court="San Antonio Immigration Court",
+                  nta_on=days_ago(0))
+    values.update(overrides)
+    return legal.record_proceeding(case, legal.ProceedingDetails(**values), actor=actor)
+
+
+def hearing(case: Case, actor: User, **overrides):
+    """An upcoming master calendar hearing in two weeks, unless told otherwise."""
+    from casework.legal import services as legal
+
+    values = dict(kind="master_calendar",
+                  scheduled_at=recent(minutes=0) + timedelta(days=14, hours=9))
+    values.update(overrides)
+    return legal.record_hearing(case, legal.HearingDetails(**values), actor=actor)
+
+
+def relief_filing(case: Case, actor: User, **overrides):
+    from casework.legal import services as legal
+
+    values = dict(kind="asylum_i589", filed_on=days_ago(0))
+    values.update(overrides)
+    return legal.record_filing(case, legal.FilingDetails(**values), actor=actor)
+
+
+def comar_claim(case: Case, actor: User, **overrides):
+    from casework.legal import services as legal
+
+    values = dict(entered_on=days_ago(3), filed_on=days_ago(0))
+    values.update(overrides)
+    return legal.record_claim(case, legal.ClaimDetails(**values), actor=actor)
+
+
+def legal_note(case: Case, actor: User, body: str = "Privileged: the child told me."):
+    from casework.legal import services as legal
+
+    return legal.write_note(case, body, actor=actor)
+
+
+def on_team(case: Case, *users: User) -> None:
+    from casework.cases.models import CaseTeamMember
+
+    present = {m.user_id for m in case.team}
+    for u in users:
+        if u.id not in present:
+            db.session.add(CaseTeamMember(case_id=case.id, user_id=u.id))
+    db.session.commit()

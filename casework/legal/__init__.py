@@ -1,2 +1,3 @@
-"""Legal work: know-your-rights orientation (for now; screening, representation,
-hearings, relief and privileged notes follow)."""
+"""Legal work: know-your-rights, relief screening, representation, removal proceedings
+and hearings, relief filings in the US and in Mexico (COMAR), privileged notes, age-out
+alerts and the legal staff's calendar."""

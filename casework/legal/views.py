@@ -1,4 +1,6 @@
-"""The know-your-rights page. Thin: a form in, a service out."""
+"""The legal blueprint and the know-your-rights page. Thin: a form in, a service out.
+
+The other legal pages are in pages.py, imported at the end to register on `bp`."""
 
 from __future__ import annotations
 
@@ -41,3 +43,7 @@ def kyr(case_id):
         "legal/kyr.html", case, "legal.kyr", KYR, "kyr.view", status=status, form=form,
         records=queries.orientations(case), format_labels=FORMAT_LABELS,
     )
+
+
+# The other legal pages register on `bp` (imported last: pages.py imports `bp` from here).
+from casework.legal import pages  # noqa: E402, F401

@@ -81,6 +81,7 @@ class Action(StrEnum):
     RECORD_RETURN = "record-return"
     CLOSE_CASE = "close-case"
     CONTACT_ORIGIN_COUNTRY = "contact-origin-country"
+    FILE_RELIEF = "file-relief"
 
 
 ACTION_LABELS = {
@@ -90,6 +91,7 @@ ACTION_LABELS = {
     Action.RECORD_RETURN: _l("Record the return to the country of origin"),
     Action.CLOSE_CASE: _l("Close the case"),
     Action.CONTACT_ORIGIN_COUNTRY: _l("Contact the country of origin (tracing)"),
+    Action.FILE_RELIEF: _l("File an application for relief or protection"),
 }
 
 
@@ -227,8 +229,54 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         signed_off_by=(SUP,),
         evidence=_l("Date, language, provider; repeated every 6 months while the child has no "
                     "attorney of record."),
-        deadline=Deadline(10, Unit.BUSINESS_DAYS), blocks=(Gate(A.CLOSE_CASE, S),),
-        form="legal.kyr",
+        # From admission to ORR (or to DIF), from every transfer, and again 6 months after
+        # the last orientation while the child has no attorney of record (KYR_REPEAT_MONTHS).
+        deadline=Deadline(10, Unit.BUSINESS_DAYS, anchor="legal.kyr_due_from"),
+        blocks=(Gate(A.CLOSE_CASE, S),), form="legal.kyr",
+    ),
+    Checkpoint(
+        key="legal.screening", title=_l("Legal relief screening"), recommendations=("R6",),
+        stage=Stage.LEGAL, applies="always", met="legal.screening_done", completed_by=(ATT,),
+        signed_off_by=(ATT,),
+        evidence=_l("Relief considered (asylum, SIJS, T or U visa, COMAR refugee status, "
+                    "other) and the result."),
+        deadline=Deadline(10, Unit.BUSINESS_DAYS, anchor="legal.kyr_first_given"),
+        blocks=(Gate(A.RECORD_RETURN, H),), form="legal.screening",
+    ),
+    Checkpoint(
+        key="legal.representation", title=_l("Attorney of record"), recommendations=("R6",),
+        stage=Stage.LEGAL, applies="always", met="legal.attorney_of_record",
+        completed_by=(ATT,),
+        evidence=_l("The attorney, with the G-28, EOIR-28 and L-3A dates, or the referral to "
+                    "pro bono counsel and its status; any withdrawal."),
+        deadline=Deadline(30, Unit.DAYS), blocks=(Gate(A.FILE_RELIEF, S),),
+        form="legal.representation",
+    ),
+    Checkpoint(
+        key="legal.hearings", title=_l("Hearings and address current"), recommendations=("R6",),
+        stage=Stage.LEGAL, applies="legal.in_removal_proceedings", met="legal.hearings_current",
+        completed_by=(PL,), signed_off_by=(ATT,),
+        evidence=_l("A-number, immigration court, notice to appear date, hearings (type, date, "
+                    "outcome), and an EOIR-33 filed after every change of address."),
+        deadline=Deadline(5, Unit.BUSINESS_DAYS, anchor="legal.address_changed"),
+        blocks=(Gate(A.CLOSE_CASE, H),), form="legal.proceedings",
+    ),
+    Checkpoint(
+        key="protection.claim_us", title=_l("US relief filed"), recommendations=("R7", "R6"),
+        stage=Stage.LEGAL, applies="protection.us_relief_identified",
+        met="protection.us_relief_filed", completed_by=(ATT,), signed_off_by=(ATT,),
+        evidence=_l("Asylum (I-589 at USCIS), SIJS (state-court predicate order, I-360), T or U "
+                    "visa; receipts and decisions. Alerts before the 18th and 21st birthdays."),
+        blocks=(Gate(A.RECORD_RETURN, H),), form="legal.relief",
+    ),
+    Checkpoint(
+        key="protection.claim_mx", title=_l("Refugee claim in Mexico (COMAR)"),
+        recommendations=("R7",), stage=Stage.LEGAL, applies="protection.mx_wishes_to_claim",
+        met="protection.comar_filed", completed_by=(ATT, CW), signed_off_by=(SUP,),
+        evidence=_l("Filing date (or the reason for filing late), the notice to INM, the "
+                    "decision; COMAR decides within 45 business days."),
+        deadline=Deadline(30, Unit.BUSINESS_DAYS, anchor="protection.entered_mexico"),
+        blocks=(Gate(A.RECORD_RETURN, H),), form="legal.comar",
     ),
     Checkpoint(
         key="bi.bia", title=_l("Best interests assessment"), recommendations=("R1",),
@@ -380,7 +428,28 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         action=A.CLOSE_CASE, forbidden_when="case.closed",
         recommendations=(), reason=_l("The case is already closed."),
     ),
+    ActionRule(
+        action=A.CLOSE_CASE, forbidden_when="legal.proceedings_pending",
+        recommendations=("R6",),
+        reason=_l("Removal proceedings are pending: the case can close only once they are "
+                  "concluded or handed over to other counsel."),
+    ),
+    ActionRule(
+        action=A.RECORD_RETURN, forbidden_when="protection.claim_pending",
+        recommendations=("R7",),
+        reason=_l("A protection claim is pending: no return while it is being decided."),
+    ),
 )
+
+# Clocks of the legal checkpoints besides their own deadlines.
+# Know-your-rights is given again this many calendar months after the last orientation,
+# while the child has no attorney of record (45 CFR 410.1309).
+KYR_REPEAT_MONTHS = 6
+# COMAR decides a claim within 45 business days of filing, and tells INM so no return happens.
+COMAR_DECISION = Deadline(45, Unit.BUSINESS_DAYS, anchor="protection.comar_filed")
+# Age-out alerts: days before the birthday. At 18 the child leaves children's custody;
+# SIJS needs the I-360 filed before 21 (US cases only).
+AGE_OUT_ALERT_DAYS = {18: 180, 21: 365}
 
 BY_KEY: dict[str, Checkpoint] = {c.key: c for c in CATALOGUE}
 

@@ -24,9 +24,11 @@ FRESH_MX_REASONS = {
     Action.RECORD_TRANSFER: {"intake.consent": Block.SOFT, "bi.plan": Block.SOFT,
                              "bi.bid": Block.HARD, "transfer.mx_us": Block.HARD},
     Action.RECORD_RETURN: {"screen.trafficking": Block.SOFT, "screen.protection": Block.HARD,
-                           "bi.bid": Block.HARD, "return.plan": Block.HARD},
+                           "legal.screening": Block.HARD, "bi.bid": Block.HARD,
+                           "return.plan": Block.HARD},
     Action.CLOSE_CASE: {"legal.kyr": Block.SOFT},
     Action.CONTACT_ORIGIN_COUNTRY: {"intake.consent": Block.SOFT},
+    Action.FILE_RELIEF: {"legal.representation": Block.SOFT},
 }
 
 NOW = datetime.now(UTC)

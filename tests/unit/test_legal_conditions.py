@@ -24,12 +24,13 @@ def test_no_orientation_is_not_met(world, make):
 def test_the_latest_orientation_counts_whatever_the_order_of_entry(world, make):
     case = make.case(world("US", Role.CASEWORKER))
     first, second = world("US", Role.PARALEGAL), world("US", Role.SUPERVISOR)
-    make.orientation(case, first, delivered_at=make.recent(hours=2))
-    assert kyr_delivered(case) == Met(make.recent(hours=2), first.id)
+    two_hours_ago, an_hour_ago = make.recent(hours=2), make.recent(hours=1)
+    make.orientation(case, first, delivered_at=two_hours_ago)
+    assert kyr_delivered(case) == Met(two_hours_ago, first.id)
     make.orientation(case, second, delivered_at=make.recent(days=3))  # older, entered later
-    assert kyr_delivered(case) == Met(make.recent(hours=2), first.id)
-    make.orientation(case, second, delivered_at=make.recent(hours=1))
-    assert kyr_delivered(case) == Met(make.recent(hours=1), second.id)
+    assert kyr_delivered(case) == Met(two_hours_ago, first.id)
+    make.orientation(case, second, delivered_at=an_hour_ago)
+    assert kyr_delivered(case) == Met(an_hour_ago, second.id)
 
 
 def test_an_orientation_moves_legal_kyr_to_awaiting_sign_off(world, make):

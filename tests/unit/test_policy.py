@@ -35,7 +35,8 @@ def test_declared_gates_match_policy_hard_and_soft():
     words = {Action.RELEASE_TO_SPONSOR: "release", Action.RECORD_RETURN: "return",
              Action.RECORD_TRANSFER: "transfer", Action.CLOSE_CASE: "clos",
              Action.REUNIFY_ABROAD: "reunification",
-             Action.CONTACT_ORIGIN_COUNTRY: "home country"}
+             Action.CONTACT_ORIGIN_COUNTRY: "home country",
+             Action.FILE_RELIEF: "relief filings"}
     rows = policy_rows()
     for cp in CATALOGUE:
         blocks_text = rows[cp.key][-1].lower()
