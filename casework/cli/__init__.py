@@ -8,7 +8,8 @@ casework_cli = AppGroup("casework", help="casework administration commands.")
 
 
 def register_cli(app: Flask) -> None:
-    from casework.cli import accounts, audit, demo, workflow  # noqa: F401  (they register commands)
+    # Imported for their side effect: they register commands.
+    from casework.cli import accounts, audit, demo, supervision, workflow  # noqa: F401
 
     app.cli.add_command(casework_cli)
 
