@@ -64,10 +64,11 @@ def assert_matches(data: dashboard.Dashboard, exp) -> None:
         assert g.counts["applies"] == sum(g.counts[c] for c in COLUMNS if c != "applies")
 
 
-@pytest.mark.parametrize("later", LATER, ids=lambda d: f"+{d}")
-def test_every_number_matches_the_count_made_in_python(s, later):
-    now = utcnow() + later
-    assert_matches(dashboard.build(s.scope, Filters(), now), expected(s.scope, now))
+def test_every_number_matches_the_count_made_in_python_at_every_moment(s):
+    start = utcnow()
+    for later in LATER:
+        now = start + later
+        assert_matches(dashboard.build(s.scope, Filters(), now), expected(s.scope, now))
 
 
 def test_the_scenario_reaches_every_status_and_column(s):
@@ -176,20 +177,22 @@ def test_closed_cases_are_left_out_unless_asked_for(s):
     assert closed.number not in open_only and closed.number in with_closed
 
 
-@pytest.mark.parametrize("column", list(COLUMNS))
-def test_each_drill_down_lists_exactly_the_rows_behind_its_number(s, column):
+def test_each_drill_down_lists_exactly_the_rows_behind_its_number(s):
     now = utcnow() + timedelta(days=2)
     data = dashboard.build(s.scope, Filters(), now)
-    items, total = dashboard.drill_down(s.scope, Filters(column=column), now, per_page=1000)
-    assert total == data.totals[column] == len(items)
-    wanted = {st.value for st in COLUMNS[column]}
-    exp = {(c.number, r.key) for r, c, st in expected(s.scope, now).rows if st.value in wanted}
-    assert {(i.number, i.key) for i in items} == exp
-    # Per checkpoint as well: the number in each cell is the length of its list.
-    for g in data.by_checkpoint:
-        if g.counts[column]:
-            _, n = dashboard.drill_down(s.scope, Filters(key=g.id, column=column), now)
-            assert n == g.counts[column]
+    rows = expected(s.scope, now).rows
+    for column in COLUMNS:
+        items, total = dashboard.drill_down(s.scope, Filters(column=column), now,
+                                            per_page=1000)
+        assert total == data.totals[column] == len(items), column
+        wanted = {st.value for st in COLUMNS[column]}
+        exp = {(c.number, r.key) for r, c, st in rows if st.value in wanted}
+        assert {(i.number, i.key) for i in items} == exp, column
+        # Per checkpoint as well: the number in each cell is the length of its list.
+        for g in data.by_checkpoint:
+            if g.counts[column]:
+                _, n = dashboard.drill_down(s.scope, Filters(key=g.id, column=column), now)
+                assert n == g.counts[column], (g.id, column)
 
 
 def test_drill_down_is_sorted_by_urgency(s):
