@@ -223,32 +223,62 @@ def _grouped(sub, *dims) -> Iterable:
         sa.select(*dims, sub.c.status, sa.func.count()).group_by(*dims, sub.c.status))
 
 
-def _distinct_cases(sub, dim) -> dict:
-    return dict(db.session.execute(
-        sa.select(dim, sa.func.count(sa.distinct(sub.c.case_id))).group_by(dim)).all())
+_APPLICABLE = [s for s in Status if s != Status.NOT_APPLICABLE]
 
 
-def _recommendation_map(keys: list[str]):
-    """(key, recommendation) pairs of the catalogue as a small derived table."""
-    pairs = [(cp.key, rec) for cp in engine.catalogue() if cp.key in keys
-             for rec in cp.recommendations]
-    if not pairs:
-        pairs = [("", "")]
-    return sa.union_all(*(
-        sa.select(sa.literal(k, sa.String(40)).label("key"),
-                  sa.literal(r, sa.String(4)).label("rec"))
-        for k, r in pairs
-    )).subquery("key_recommendation")
+def _per_case(sub, keys: list[str], recs: list[str]):
+    """One line per case: its office, whether it has an applicable checkpoint of each
+    recommendation, and how many of its checkpoints are in each status."""
+    catalogue = {cp.key: cp for cp in engine.catalogue()}
+    flags = [
+        sa.func.max(sa.case((sub.c.key.in_(
+            [k for k in keys if rec in catalogue[k].recommendations]), 1), else_=0)
+        ).label(f"r_{rec}")
+        for rec in recs
+    ]
+    sums = [sa.func.sum(sa.case((sub.c.status == s.value, 1), else_=0)).label(f"n_{s.value}")
+            for s in _APPLICABLE]
+    return (sa.select(sub.c.case_id, sub.c.office_id, *flags, *sums)
+            .group_by(sub.c.case_id, sub.c.office_id).cte("per_case"))
+
+
+def _cases_per_office_and_member(sub, keys: list[str], recs: list[str]):
+    """Per office: its cases and, per recommendation, its cases with a checkpoint of that
+    recommendation. Per member of staff (None: cases with nobody assigned): the cases of
+    their team and the checkpoints of those cases per status. One statement; the per-case
+    CTE is used twice, so both databases compute it once."""
+    pc = _per_case(sub, keys, recs)
+    rec_cols = [pc.c[f"r_{rec}"] for rec in recs]
+    status_cols = [pc.c[f"n_{s.value}"] for s in _APPLICABLE]
+
+    def totals(*dims):
+        return [*dims, sa.func.count(), *(sa.func.sum(c) for c in (*rec_cols, *status_cols))]
+
+    office = sa.select(*totals(sa.literal("office"), pc.c.office_id)).group_by(pc.c.office_id)
+    member_id = CaseTeamMember.user_id
+    member = (sa.select(*totals(sa.literal("staff"), member_id))
+              .select_from(pc.outerjoin(CaseTeamMember, CaseTeamMember.case_id == pc.c.case_id))
+              .group_by(member_id))
+    for kind, dim, cases, *values in db.session.execute(sa.union_all(office, member)):
+        by_rec = dict(zip(recs, values[:len(recs)], strict=True))
+        by_status = dict(zip([s.value for s in _APPLICABLE], values[len(recs):], strict=True))
+        yield kind, dim, cases, by_rec, by_status
 
 
 def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dashboard:
-    """Every number of the dashboard for these offices and filters, at `now`."""
+    """Every number of the dashboard for these offices and filters, at `now`.
+
+    Two statements (and the trend's): checkpoints per key, office and status; then cases
+    per office, recommendation and member of staff. Checkpoint, office and recommendation
+    counts are sums of the first's cells (a case has one row per checkpoint).
+    """
     sub = checkpoint_rows(scope, filters, now).subquery("cp")
     keys = filters.keys()
     catalogue = {cp.key: cp for cp in engine.catalogue()}
+    recs = [r for r in policy.RECOMMENDATIONS
+            if filters.recommendation in (None, r)
+            and any(r in catalogue[k].recommendations for k in keys)]
 
-    # One pass: per checkpoint and office, per status. Checkpoints, offices and
-    # recommendations are sums of these cells (a case has one row per checkpoint).
     per_key: dict[str, Counts] = defaultdict(Counts)
     per_office: dict[uuid.UUID, Counts] = defaultdict(Counts)
     per_rec: dict[str, Counts] = defaultdict(Counts)
@@ -261,26 +291,17 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
             per_rec[rec].add(status, n)
     for counts in per_key.values():
         counts.cases = sum(counts.by_status.values())
-    for office_id, n in _distinct_cases(sub, sub.c.office_id).items():
-        per_office[office_id].cases = n
-    totals.cases = sum(c.cases for c in per_office.values())
-    recs = _recommendation_map(keys)
-    for rec, n in db.session.execute(
-        sa.select(recs.c.rec, sa.func.count(sa.distinct(sub.c.case_id)))
-        .select_from(sub).join(recs, recs.c.key == sub.c.key).group_by(recs.c.rec)
-    ):
-        per_rec[rec].cases = n
 
-    # Per member of staff: a case counts for each member of its team (None: nobody).
-    with_team = (sa.select(sub, CaseTeamMember.user_id.label("member"))
-                 .select_from(sub.outerjoin(CaseTeamMember,
-                                            CaseTeamMember.case_id == sub.c.case_id))
-                 .subquery("cp_team"))
+    # A case counts for each member of its team (None: nobody assigned).
     per_staff: dict[uuid.UUID | None, Counts] = defaultdict(Counts)
-    for member_id, status, n in _grouped(with_team, with_team.c.member):
-        per_staff[member_id].add(status, n)
-    for member_id, n in _distinct_cases(with_team, with_team.c.member).items():
-        per_staff[member_id].cases = n
+    for kind, dim, cases, by_rec, by_status in _cases_per_office_and_member(sub, keys, recs):
+        if kind == "office":
+            per_office[dim].cases = cases
+            for rec, n in by_rec.items():
+                per_rec[rec].cases += int(n or 0)
+        else:
+            per_staff[dim] = Counts({s: int(n) for s, n in by_status.items() if n}, cases)
+    totals.cases = sum(c.cases for c in per_office.values())
 
     return Dashboard(
         now=now, filters=filters, totals=totals,
@@ -290,11 +311,9 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
             for key in keys
         ],
         by_recommendation=[
-            Group(rec.id, rec.title, per_rec.get(rec.id, Counts()),
-                  {"recommendation": rec.id})
-            for rec in policy.RECOMMENDATIONS.values()
-            if filters.recommendation in (None, rec.id)
-            and any(rec.id in catalogue[k].recommendations for k in keys)
+            Group(rec, policy.RECOMMENDATIONS[rec].title, per_rec.get(rec, Counts()),
+                  {"recommendation": rec})
+            for rec in recs
         ],
         by_office=_office_groups(scope, filters, per_office),
         by_staff=_staff_groups(per_staff),
