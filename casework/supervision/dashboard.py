@@ -169,9 +169,16 @@ class Counts:
 
     by_status: dict[str, int] = field(default_factory=dict)
     cases: int = 0
+    # Cases with at least one checkpoint in this status (per office, staff and in total).
+    cases_by_status: dict[str, int] = field(default_factory=dict)
 
     def add(self, status: str, n: int) -> None:
         self.by_status[status] = self.by_status.get(status, 0) + n
+
+    def cases_in(self, column: str) -> int:
+        """Cases with a checkpoint in this column (a column of one status only)."""
+        (status,) = COLUMNS[column]
+        return self.cases_by_status.get(status.value, 0)
 
     def __getitem__(self, column: str) -> int:
         return sum(self.by_status.get(s.value, 0) for s in COLUMNS[column])
@@ -252,17 +259,21 @@ def _cases_per_office_and_member(sub, keys: list[str], recs: list[str]):
     status_cols = [pc.c[f"n_{s.value}"] for s in _APPLICABLE]
 
     def totals(*dims):
-        return [*dims, sa.func.count(), *(sa.func.sum(c) for c in (*rec_cols, *status_cols))]
+        return [*dims, sa.func.count(), *(sa.func.sum(c) for c in (*rec_cols, *status_cols)),
+                *(sa.func.sum(sa.case((c > 0, 1), else_=0)) for c in status_cols)]
 
     office = sa.select(*totals(sa.literal("office"), pc.c.office_id)).group_by(pc.c.office_id)
     member_id = CaseTeamMember.user_id
     member = (sa.select(*totals(sa.literal("staff"), member_id))
               .select_from(pc.outerjoin(CaseTeamMember, CaseTeamMember.case_id == pc.c.case_id))
               .group_by(member_id))
+    statuses = [s.value for s in _APPLICABLE]
     for kind, dim, cases, *values in db.session.execute(sa.union_all(office, member)):
         by_rec = dict(zip(recs, values[:len(recs)], strict=True))
-        by_status = dict(zip([s.value for s in _APPLICABLE], values[len(recs):], strict=True))
-        yield kind, dim, cases, by_rec, by_status
+        by_status = dict(zip(statuses, values[len(recs):len(recs) + len(statuses)],
+                             strict=True))
+        cases_by_status = dict(zip(statuses, values[len(recs) + len(statuses):], strict=True))
+        yield kind, dim, cases, by_rec, by_status, cases_by_status
 
 
 def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dashboard:
@@ -294,14 +305,21 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
 
     # A case counts for each member of its team (None: nobody assigned).
     per_staff: dict[uuid.UUID | None, Counts] = defaultdict(Counts)
-    for kind, dim, cases, by_rec, by_status in _cases_per_office_and_member(sub, keys, recs):
+    for kind, dim, cases, by_rec, by_status, with_status in _cases_per_office_and_member(
+            sub, keys, recs):
+        having = {s: int(n) for s, n in with_status.items() if n}
         if kind == "office":
             per_office[dim].cases = cases
+            per_office[dim].cases_by_status = having
             for rec, n in by_rec.items():
                 per_rec[rec].cases += int(n or 0)
         else:
-            per_staff[dim] = Counts({s: int(n) for s, n in by_status.items() if n}, cases)
+            per_staff[dim] = Counts({s: int(n) for s, n in by_status.items() if n}, cases,
+                                    having)
     totals.cases = sum(c.cases for c in per_office.values())
+    for c in per_office.values():  # a case is in one office: these add up
+        for s, n in c.cases_by_status.items():
+            totals.cases_by_status[s] = totals.cases_by_status.get(s, 0) + n
 
     return Dashboard(
         now=now, filters=filters, totals=totals,

@@ -54,11 +54,24 @@ def assert_matches(data: dashboard.Dashboard, exp) -> None:
         assert g.counts.cases == len(exp.cases_by_rec[g.id]), g.id
     assert {g.id for g in data.by_recommendation if g.counts.cases} == {
         r for r, c in exp.by_rec.items() if c}
+    # Cases with a checkpoint in each single-status column, per office, staff and in all.
+    single = [c for c, statuses in COLUMNS.items() if len(statuses) == 1]
+    for column in single:
+        status = COLUMNS[column][0]
+        assert data.totals.cases_in(column) == len(
+            {c.id for _r, c, st in exp.rows if st == status}), column
+        for g in data.by_office:
+            assert g.counts.cases_in(column) == len(
+                {c.id for _r, c, st in exp.rows if st == status
+                 and c.office_id == g.filter["office"]}), (g.label, column)
     staff = {(None if g.id == UNASSIGNED else g.filter["staff"]): g for g in data.by_staff}
     assert set(staff) == set(exp.by_staff)
     for user_id, g in staff.items():
         assert _as_counter(g.counts) == +exp.by_staff[user_id], g.label
         assert g.counts.cases == len(exp.cases_by_staff[user_id])
+        assert g.counts.cases_in("overdue") == len(
+            {c for c in exp.cases_by_staff[user_id]
+             if any(st == Status.OVERDUE and case.id == c for _r, case, st in exp.rows)})
     # The columns partition what applies, in every group.
     for g in [*data.by_checkpoint, *data.by_office, *data.by_recommendation, *data.by_staff]:
         assert g.counts["applies"] == sum(g.counts[c] for c in COLUMNS if c != "applies")
