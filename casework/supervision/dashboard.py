@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -97,20 +97,22 @@ class Filters:
                 and (recurring or not (cp.deadline and cp.deadline.recurring))]
 
     def with_(self, **changes) -> Filters:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(changes)
-        return Filters(**values)
+        return replace(self, **changes)
 
     def as_args(self, **changes) -> dict[str, str]:
         """URL arguments for these filters (with `changes`), leaving out the empty ones."""
         out = {}
-        for name, value in {**{f.name: getattr(self, f.name) for f in fields(self)},
-                            **changes}.items():
+        values = {f.name: getattr(self, f.name) for f in fields(self)} | changes
+        for name, value in values.items():
             if value is None or value is False or value == "":
                 continue
-            out[self.ARG_NAMES.get(name, name)] = ("1" if value is True else
-                                         value.isoformat() if isinstance(value, date)
-                                         else str(value))
+            if value is True:
+                text = "1"
+            elif isinstance(value, date):
+                text = value.isoformat()
+            else:
+                text = str(value)
+            out[self.ARG_NAMES.get(name, name)] = text
         return out
 
     def audit_details(self) -> dict:
@@ -136,8 +138,8 @@ def checkpoint_rows(scope: Collection[uuid.UUID], filters: Filters, now: datetim
         offices &= {filters.office}
     keys = filters.keys(recurring=recurring)
     stmt = (
-        sa.select(cc.id, cc.case_id, cc.key, cc.state, cc.due_at, cc.met_at, Case.number,
-                  Case.office_id, status)
+        sa.select(cc.case_id, cc.key, cc.due_at, cc.met_at, Case.number, Case.office_id,
+                  status)
         .join(Case, Case.id == cc.case_id)
         .where(Case.office_id.in_(offices), cc.key.in_(keys),
                cc.state != State.NOT_APPLICABLE)
@@ -427,20 +429,13 @@ def drill_down_query(scope, filters: Filters, now: datetime) -> sa.Select:
 
 def _items(rows, with_staff: bool) -> list[Item]:
     items = [Item(case_id=r.case_id, number=r.number, office_id=r.office_id, key=r.key,
-                  status=Status(r.status), due_at=_aware(r.due_at), met_at=_aware(r.met_at))
+                  status=Status(r.status), due_at=r.due_at, met_at=r.met_at)
              for r in rows]
     if with_staff and items:
         names = staff_names({i.case_id for i in items})
         for item in items:
             item.staff = names.get(item.case_id, [])
     return items
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Columns read through a subquery come back as stored (naive UTC) on some dialects."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def drill_down(scope, filters: Filters, now: datetime, *, page: int = 1,
