@@ -31,7 +31,6 @@ from casework.supervision import charts, dashboard, exports, queries, queue, ser
 from casework.supervision.dashboard import COLUMN_LABELS, COLUMNS, UNASSIGNED
 from casework.supervision.forms import DashboardFilterForm, OversightFilterForm, ReviewForm
 from casework.web.access import get_case_or_404, roles
-from casework.workflow.deadlines import DUE_SOON
 from casework.workflow.forms import SignOffForm
 from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS
 
@@ -115,7 +114,7 @@ def dashboard_page():
     return render_template(
         "supervision/dashboard.html", form=form, data=data, filters=filters, now=now,
         offices=_offices(), review_row=review_row, checkpoints=BY_KEY,
-        stage_labels=STAGE_LABELS, due_soon_days=DUE_SOON.days,
+        stage_labels=STAGE_LABELS,
         rec_chart=charts.status_bars(
             data.by_recommendation, "rec-chart", described_by="rec-table-caption",
             title=_("Checkpoints by status, per recommendation")),
@@ -186,9 +185,8 @@ def export_cases():
     key, column = _drill_args()
     if not form.validate():
         abort(400)
-    filters, now, with_staff = form.filters().with_(key=key, column=column), utcnow(), \
-        _with_staff()
-    scope = _scope()
+    filters = form.filters().with_(key=key, column=column)
+    now, with_staff, scope = utcnow(), _with_staff(), _scope()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         dashboard.drill_down_query(scope, filters, now).subquery()))
     services.record_export("cases", actor=current_user, rows=total,
