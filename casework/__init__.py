@@ -152,7 +152,8 @@ def _nav_items() -> list[dict]:
     items = [
         ("cases.list_cases", _("Cases")),
         ("cases.new_case", _("Register a child")),
-        ("workflow.sign_off_queue", _("Sign-offs")),
+        ("supervision.dashboard_page", _("Supervision")),
+        ("supervision.sign_offs", _("Sign-offs")),
         ("legal.calendar", _("My calendar")),
         ("admin.users", _("Users")),
         ("admin.offices", _("Offices")),

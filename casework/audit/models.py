@@ -17,6 +17,8 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
+    # The supervision page of refused actions reads one kind of event in a time window.
+    __table_args__ = (sa.Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),)
 
     seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
                                      primary_key=True, autoincrement=True)

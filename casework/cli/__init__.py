@@ -8,7 +8,8 @@ casework_cli = AppGroup("casework", help="casework administration commands.")
 
 
 def register_cli(app: Flask) -> None:
-    from casework.cli import accounts, audit, data, demo, keys, workflow  # noqa: F401
+    # Imported for their side effect: they register commands.
+    from casework.cli import accounts, audit, data, demo, keys, supervision, workflow  # noqa: F401
 
     app.cli.add_command(casework_cli)
 

@@ -45,3 +45,16 @@ def record_review(case: Case, d: ReviewDetails, *, actor: User) -> CaseReview:
     record("review.record", actor_id=actor.id, case_id=case.id,
            details={"review": str(review.id)})
     return review
+
+
+def record_export(kind: str, *, actor: User, rows: int, filters: dict,
+                  with_staff: bool) -> None:
+    """Audit an export: what was exported, how many rows, with which filters (ids, keys
+    and dates only) and whether staff names were in it."""
+    record("supervision.export", actor_id=actor.id,
+           details={"kind": kind, "rows": rows, "with_staff": with_staff, "filters": filters})
+
+
+def record_digest(*, supervisors: int, items: int) -> None:
+    """Audit a digest run (a command, so no actor)."""
+    record("supervision.digest", details={"supervisors": supervisors, "items": items})

