@@ -8,7 +8,13 @@ casework_cli = AppGroup("casework", help="casework administration commands.")
 
 
 def register_cli(app: Flask) -> None:
-    from casework.cli import accounts, audit, demo, workflow  # noqa: F401  (they register commands)
+    from casework.cli import (  # noqa: F401  (they register commands)
+        accounts,
+        audit,
+        demo,
+        synthetic,
+        workflow,
+    )
 
     app.cli.add_command(casework_cli)
 

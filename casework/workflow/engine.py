@@ -121,8 +121,12 @@ def evaluate(facts: Facts) -> list[Evaluation]:
 
 @fact_source("workflow.sign_offs")
 def _load_sign_offs(case_ids: list[uuid.UUID]) -> dict:
-    rows = db.session.scalars(
-        sa.select(CheckpointSignOff).where(CheckpointSignOff.case_id.in_(case_ids))
+    # Plain columns, not objects: a rebuild reads millions of sign-offs.
+    rows = db.session.execute(
+        sa.select(CheckpointSignOff.case_id, CheckpointSignOff.key,
+                  CheckpointSignOff.completion_at, CheckpointSignOff.signed_by_id,
+                  CheckpointSignOff.signed_at)
+        .where(CheckpointSignOff.case_id.in_(case_ids))
         .order_by(CheckpointSignOff.signed_at)
     )
     out: dict[uuid.UUID, list] = {}
@@ -175,15 +179,29 @@ def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
             sa.select(CaseCheckpoint).where(CaseCheckpoint.case_id.in_(batch.case_ids))
         )
     }
+    new_rows: list[dict] = []
     for case in cases:
         facts = Facts(case=case, now=now, _batch=batch)
         for ev in evaluate(facts):
             row = existing.get((case.id, ev.checkpoint.key))
             if row is None:
-                row = CaseCheckpoint(case_id=case.id, key=ev.checkpoint.key)
-                db.session.add(row)
-            _apply(row, ev, facts)
+                # A case's first rows are inserted in bulk, not as ORM objects: a rebuild
+                # or a synthetic load makes millions of them.
+                row = _NewRow(case_id=case.id, key=ev.checkpoint.key, updated_at=now)
+                _apply(row, ev, facts)
+                new_rows.append(vars(row))
+            else:
+                _apply(row, ev, facts)
+    if new_rows:
+        db.session.execute(sa.insert(CaseCheckpoint.__table__), new_rows)
     db.session.flush()
+
+
+class _NewRow:
+    """The values of a checkpoint row not stored yet, filled in by `_apply`."""
+
+    def __init__(self, **values) -> None:
+        self.__dict__.update(values)
 
 
 def refresh(case) -> None:
