@@ -43,11 +43,13 @@ def checklist(case: Case, now: datetime | None = None) -> list[tuple[policy.Stag
     return [(stage, stages[stage]) for stage in policy.Stage if stage in stages]
 
 
-def overrides(case: Case) -> list[GateOverride]:
+def overrides(case: Case, action: policy.Action | None = None) -> list[GateOverride]:
+    """The case's overrides (of one action, when given), with who made them."""
+    stmt = sa.select(GateOverride).where(GateOverride.case_id == case.id)
+    if action is not None:
+        stmt = stmt.where(GateOverride.action == action.value)
     return list(db.session.scalars(
-        sa.select(GateOverride).where(GateOverride.case_id == case.id)
-        .options(selectinload(GateOverride.by)).order_by(GateOverride.at)
-    ))
+        stmt.options(selectinload(GateOverride.by)).order_by(GateOverride.at)))
 
 
 def sign_off_queue(user, limit: int = 200) -> list[tuple[CaseCheckpoint, Case]]:
@@ -61,6 +63,7 @@ def sign_off_queue(user, limit: int = 200) -> list[tuple[CaseCheckpoint, Case]]:
         .join(Case, Case.id == CaseCheckpoint.case_id)
         .where(CaseCheckpoint.state == State.AWAITING_SIGN_OFF,
                CaseCheckpoint.key.in_(keys), visible_to(user))
+        .options(selectinload(CaseCheckpoint.completed_by))
         .order_by(CaseCheckpoint.met_at, Case.number)
         .limit(limit)
     )

@@ -64,7 +64,7 @@ def action(case_id, action_name):
     return render_template(
         "workflow/action.html", case=case, action=action, form=form, reasons=reasons,
         override_form=OverrideForm(formdata=None),
-        overrides=engine.overrides_for(case, action), checkpoints=BY_KEY,
+        overrides=queries.overrides(case, action), checkpoints=BY_KEY,
     ), status
 
 
