@@ -52,8 +52,15 @@ def record(
 ) -> AuditEvent:
     """Append one event in the current transaction."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_ID)))
+    elif dialect == "sqlite":
+        # SQLite has no advisory lock, and the driver runs a SELECT outside any
+        # transaction: a write that changes nothing takes the database's write lock
+        # first, so the last hash read next is still the last when this event goes in
+        # (two gunicorn workers forked the chain without it).
+        session.execute(sa.text("UPDATE audit_event SET seq = seq WHERE 0"))
     prev = session.execute(
         sa.select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).scalar_one_or_none()

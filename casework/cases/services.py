@@ -144,18 +144,28 @@ def _apply(case: Case, d: ChildDetails) -> None:
             setattr(case, name, value)
 
 
-def reindex(case: Case) -> None:
-    """Rewrite the case's blind-index entries from its current values."""
-    indexer = current_indexer()
-    db.session.execute(sa.delete(CaseSearchToken).where(CaseSearchToken.case_id == case.id))
+def search_entries(indexer, *, given_names: str | None, family_names: str | None,
+                   aliases: list[str] | None, birth_date_iso: str | None,
+                   a_number: str | None) -> set[tuple[str, int]]:
+    """The (index, digest) blind-index entries of a case's searchable values."""
     entries: set[tuple[str, int]] = set()
-    for text in [case.given_names, case.family_names, *(case.aliases or [])]:
+    for text in [given_names, family_names, *(aliases or [])]:
         if text:
             entries |= {(NAME_INDEX, d) for d in indexer.digests(NAME_INDEX, text)}
-    if case.birth_date_iso:
-        entries.add((BIRTH_DATE_INDEX, indexer.exact_digest(BIRTH_DATE_INDEX, case.birth_date_iso)))
-    if case.a_number:
-        entries.add((A_NUMBER_INDEX, indexer.exact_digest(A_NUMBER_INDEX, case.a_number)))
+    if birth_date_iso:
+        entries.add((BIRTH_DATE_INDEX, indexer.exact_digest(BIRTH_DATE_INDEX, birth_date_iso)))
+    if a_number:
+        entries.add((A_NUMBER_INDEX, indexer.exact_digest(A_NUMBER_INDEX, a_number)))
+    return entries
+
+
+def reindex(case: Case) -> None:
+    """Rewrite the case's blind-index entries from its current values."""
+    db.session.execute(sa.delete(CaseSearchToken).where(CaseSearchToken.case_id == case.id))
+    indexer = current_indexer()
+    entries = search_entries(
+        indexer, given_names=case.given_names, family_names=case.family_names,
+        aliases=case.aliases, birth_date_iso=case.birth_date_iso, a_number=case.a_number)
     db.session.add_all(
         CaseSearchToken(case_id=case.id, index_name=name, digest=digest, key_id=indexer.key_id)
         for name, digest in entries

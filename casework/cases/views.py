@@ -79,10 +79,13 @@ def list_cases():
         # The query itself may be a child's name: the event keeps only its kind and count.
         record("case.search", actor_id=current_user.id,
                details={"kind": kind, "results": page.total})
-        db.session.commit()
     args = {k: v for k, v in request.args.items() if k not in ("page", "q") and v}
-    return render_template("cases/list.html", form=form, page=page, cases=cases,
+    html = render_template("cases/list.html", form=form, page=page, cases=cases,
                            searching=kind != "none", args=args, query=filters.q)
+    # Committed after rendering: a commit expires every loaded case, and the page
+    # would then reload each one (and its team) with a query of its own.
+    db.session.commit()
+    return html
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -111,8 +114,7 @@ def new_case():
 def show(case_id):
     case = get_case_or_404(case_id)
     record("case.view", actor_id=current_user.id, case_id=case.id)
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "cases/show.html", case=case, remove_form=TeamRemoveForm(),
         checklist=checklist_queries.checklist(case),
         action_reasons=engine.blockers_by_action(case),
@@ -120,6 +122,8 @@ def show(case_id):
         panels=panels.render_context(case),
         **_team_context(case),
     )
+    db.session.commit()  # after rendering, so nothing loaded is expired and reloaded
+    return html
 
 
 @bp.route("/<case_id>/edit", methods=["GET", "POST"])

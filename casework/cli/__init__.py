@@ -9,7 +9,16 @@ casework_cli = AppGroup("casework", help="casework administration commands.")
 
 def register_cli(app: Flask) -> None:
     # Imported for their side effect: they register commands.
-    from casework.cli import accounts, audit, data, demo, keys, supervision, workflow  # noqa: F401
+    from casework.cli import (  # noqa: F401
+        accounts,
+        audit,
+        data,
+        demo,
+        keys,
+        supervision,
+        synthetic,
+        workflow,
+    )
 
     app.cli.add_command(casework_cli)
 

@@ -106,6 +106,22 @@ class _EncryptedAttribute(ABC, Generic[T]):
         setattr(obj, self._ct_attr, blob)
         cache[self._name] = (blob, text)
 
+    @property
+    def ciphertext_attribute(self) -> str:
+        """The name of the mapped attribute that holds the ciphertext."""
+        return self._ct_attr
+
+    def seal(self, cls: type, record_id: uuid.UUID, key: tuple[bytes, int],
+             value: T | None) -> bytes | None:
+        """The ciphertext that assigning ``value`` to a ``cls`` record with this id and
+        data key ``(dek, version)`` stores: for bulk inserts that build rows, not objects."""
+        if value is None:
+            return None
+        table, column = self._location(cls)
+        dek, version = key
+        return encrypt(dek, self._encode(value).encode("utf-8"),
+                       aad_for(table, column, record_id, version))
+
     def _location(self, cls: type) -> tuple[str, str]:
         table = getattr(cls, "__tablename__", None)
         if not isinstance(table, str):

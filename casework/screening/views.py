@@ -60,14 +60,17 @@ def render_record_page(template: str, case, key: str, access: FormRoles, event: 
     Reading the records is audited as `event` (ids and kinds only).
     """
     record(event, actor_id=current_user.id, case_id=case.id, details=details)
-    db.session.commit()
     row = engine.rows_for(case).get(key)
     context.setdefault("applicable", True)
-    return render_template(
+    html = render_template(
         template, case=case, checkpoint=engine.checkpoint(key), row=row,
         status=engine.status_of(row) if row else None, status_labels=engine.STATUS_LABELS,
         may_record=access.may_record(current_user), **context,
-    ), status
+    )
+    # Committed after rendering: a commit expires the records, which the page would
+    # then reload one query at a time.
+    db.session.commit()
+    return html, status
 
 
 def saved(case, message: str):

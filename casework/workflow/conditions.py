@@ -10,8 +10,10 @@ from casework.workflow.registry import Met, condition, fact_source, group_by_cas
 
 @fact_source("workflow.actions")
 def load_actions(case_ids):
-    return group_by_case(db.session.scalars(
-        sa.select(ActionRecord).where(ActionRecord.case_id.in_(case_ids))
+    return group_by_case(db.session.execute(
+        sa.select(ActionRecord.case_id, ActionRecord.action, ActionRecord.occurred_at,
+                  ActionRecord.recorded_by_id, ActionRecord.outcome)
+        .where(ActionRecord.case_id.in_(case_ids))
         .order_by(ActionRecord.occurred_at)
     ))
 

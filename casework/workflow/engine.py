@@ -121,8 +121,12 @@ def evaluate(facts: Facts) -> list[Evaluation]:
 
 @fact_source("workflow.sign_offs")
 def _load_sign_offs(case_ids: list[uuid.UUID]) -> dict:
-    rows = db.session.scalars(
-        sa.select(CheckpointSignOff).where(CheckpointSignOff.case_id.in_(case_ids))
+    # Plain columns, not objects: a rebuild reads millions of sign-offs.
+    rows = db.session.execute(
+        sa.select(CheckpointSignOff.case_id, CheckpointSignOff.key,
+                  CheckpointSignOff.completion_at, CheckpointSignOff.signed_by_id,
+                  CheckpointSignOff.signed_at)
+        .where(CheckpointSignOff.case_id.in_(case_ids))
         .order_by(CheckpointSignOff.signed_at)
     )
     out: dict[uuid.UUID, list] = {}

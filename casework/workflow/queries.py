@@ -44,8 +44,10 @@ def checklist(case: Case, now: datetime | None = None) -> list[tuple[policy.Stag
     return [(stage, stages[stage]) for stage in policy.Stage if stage in stages]
 
 
-def overrides(case: Case) -> list[GateOverride]:
+def overrides(case: Case, action: policy.Action | None = None) -> list[GateOverride]:
+    """The case's overrides (of one action, when given), with who made them."""
+    stmt = sa.select(GateOverride).where(GateOverride.case_id == case.id)
+    if action is not None:
+        stmt = stmt.where(GateOverride.action == action.value)
     return list(db.session.scalars(
-        sa.select(GateOverride).where(GateOverride.case_id == case.id)
-        .options(selectinload(GateOverride.by)).order_by(GateOverride.at)
-    ))
+        stmt.options(selectinload(GateOverride.by)).order_by(GateOverride.at)))

@@ -11,7 +11,7 @@ from casework.errors import NotPermitted
 from casework.extensions import db
 from casework.web.access import CASE_STAFF, get_case_or_404, refuse, roles
 from casework.web.security import safe_next_url
-from casework.workflow import actions, engine, services
+from casework.workflow import actions, engine, queries, services
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.forms import ActionForm, ClosureForm, OverrideForm, SignOffForm
 from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS, Action
@@ -90,7 +90,7 @@ def action(case_id, action_name):
     return render_template(
         "workflow/action.html", case=case, action=action, form=form, reasons=reasons,
         fields_template=_fields_template(action), override_form=OverrideForm(formdata=None),
-        overrides=engine.overrides_for(case, action), checkpoints=BY_KEY,
+        overrides=queries.overrides(case, action), checkpoints=BY_KEY,
     ), status
 
 

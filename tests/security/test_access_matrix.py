@@ -134,7 +134,7 @@ def test_anonymous_is_sent_to_login_from_every_non_public_route(app, world, brow
 def test_public_routes_are_only_the_expected_ones(app):
     public_endpoints = {r.endpoint for r in _rules(app) if declaration(app, r.endpoint) == PUBLIC}
     assert public_endpoints == {"static", "bootstrap.static", "accounts.login",
-                                "home.set_language"}
+                                "home.set_language", "home.healthz"}
 
 
 # -- role checks on every endpoint -------------------------------------------------------

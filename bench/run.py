@@ -1,0 +1,432 @@
+"""`make bench`: casework end to end under load, on SQLite and PostgreSQL.
+
+    python -m bench.run [--cases 10000,100000] [--databases sqlite,postgresql]
+                        [--million] [--duration 15] [--connections 16]
+
+For each database and size: a scratch database (a SQLite file in a temporary folder,
+or a PostgreSQL database this script creates and drops), the migrations, N synthetic
+cases (`flask casework seed-synthetic`), a timed checkpoint rebuild; then gunicorn
+with 2 workers on 127.0.0.1 and wrk with 16 connections against `/healthz`, a case
+page, the case list and a name search (a POST with its CSRF token), signed in once as
+a synthetic caseworker whose cookie every request reuses; each page's throughput is
+also given as a share of `/healthz` in the same run. Then the audit chain written by
+the load is verified and timed, and the workers' peak memory is read. The tables go
+into bench/RESULTS.md between its markers; the notes around them are kept.
+
+1,000,000 cases run on PostgreSQL only, and only with --million (it takes long here).
+Everything runs on this machine; the load generator sends traffic to 127.0.0.1 only,
+for a bounded time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import html
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-staff-password-" + secrets.token_hex(4)
+BENCH_USER_OFFICE = "US-HOU"  # the largest synthetic office
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Load:
+    name: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+@dataclass
+class Run:
+    database: str
+    cases: int
+    seed_s: float = 0.0
+    seed_cpu_s: float = 0.0
+    rebuild_s: float = 0.0
+    audit_events: int = 0
+    audit_s: float = 0.0
+    loads: list[Load] = field(default_factory=list)
+    worker_peak_rss_mb: list[float] = field(default_factory=list)
+    load_avg: tuple[float, float] = (0.0, 0.0)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- databases -----------------------------------------------------------------------
+
+@contextlib.contextmanager
+def scratch_database(kind: str, folder: Path):
+    """A database URL for one run; PostgreSQL's is created here and dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    import sqlalchemy as sa
+
+    admin_url = sa.engine.make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+    name = f"casework_bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def postgres_reachable() -> bool:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+# --- commands ------------------------------------------------------------------------
+
+def flask(env: dict, *args: str, timeout: float = 7200) -> tuple[str, float, float]:
+    """Run `flask ...`; (its output, wall seconds, CPU seconds of the child)."""
+    before = os.times()
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, text=True,
+                          capture_output=True, timeout=timeout, check=False)
+    wall = time.perf_counter() - started
+    after = os.times()
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    cpu = (after.children_user - before.children_user) + (after.children_system
+                                                          - before.children_system)
+    return done.stdout, wall, cpu
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk from Debian's packages", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, port: int):
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--timeout", "120", "--log-level", "warning", "wsgi:app"],
+        env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.5)
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def worker_peak_rss(master_pid: int) -> list[float]:
+    """VmHWM (peak resident memory) of each gunicorn worker, in MiB."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], text=True,
+                         capture_output=True, check=False).stdout.split()
+    peaks = []
+    for pid in out:
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if match:
+                peaks.append(int(match.group(1)) / 1024)
+    return peaks
+
+
+# --- a signed-in session -------------------------------------------------------------
+
+def bench_email() -> str:
+    """The first synthetic caseworker of the largest office: sees that office's cases."""
+    from casework.accounts.roles import Role
+    from casework.synthetic.seed import staff_email
+
+    return staff_email(BENCH_USER_OFFICE, Role.CASEWORKER, 1)
+
+
+class Browser:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=60) as r:
+            return r.read().decode()
+
+    def post(self, path: str, data: dict) -> str:
+        body = urllib.parse.urlencode(data).encode()
+        with self.opener.open(self.base + path, body, timeout=60) as r:
+            return r.read().decode()
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def sign_in(base: str, email: str) -> tuple[Browser, str, str, str]:
+    """Signed in; returns (browser, a case path, a name to search, a CSRF token)."""
+    b = Browser(base)
+    token = csrf_token(b.get("/login"))
+    b.post("/login", {"csrf_token": token, "email": email, "password": PASSWORD})
+    listing = b.get("/cases")
+    if "/logout" not in listing:
+        raise RuntimeError("sign-in failed")
+    rows = re.findall(r'<a href="(/cases/[0-9a-f-]{36})">[^<]+</a></td>\s*<td>([^<]+)</td>',
+                      listing)
+    if not rows:
+        raise RuntimeError("the case list shows no case")
+    case_path, display = rows[len(rows) // 2]
+    words = html.unescape(display).split()
+    name = f"{words[0]} {words[-1]}"  # a given name and a surname, as staff type them
+    return b, case_path, name, csrf_token(listing)
+
+
+# --- load ----------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(binary: str, url: str, name: str, cookie: str, duration: int, connections: int,
+        body: str | None = None) -> Load:
+    script = None
+    args = [binary, "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
+            "--timeout", "30s", "-H", f"Cookie: {cookie}"]
+    if body is not None:
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+        script.write('wrk.method = "POST"\n'
+                     f"wrk.body = {json.dumps(body)}\n"
+                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+        script.close()
+        args += ["-s", script.name]
+    try:
+        out = subprocess.run([*args, url], text=True, capture_output=True, check=True,
+                             timeout=duration + 120).stdout
+    finally:
+        if script:
+            os.unlink(script.name)
+
+    def latency(pct: str) -> float:
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                              r"timeout (\d+)", out)
+    n_errors = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        n_errors += sum(int(x) for x in socket_errors.groups())
+    return Load(name, rps, latency("50"), latency("99"), n_errors, total)
+
+
+# --- one database, one size ----------------------------------------------------------
+
+def run_one(kind: str, cases: int, args, wrk_binary: str) -> Run:
+    run = Run(kind, cases)
+    folder = Path(tempfile.mkdtemp(prefix=f"casework-bench-{kind}-"))
+    with scratch_database(kind, folder) as url:
+        env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(folder / "instance"),
+               "DATABASE_URL": url, "CASEWORK_CONFIG": "development", "FLASK_APP": "wsgi",
+               "CASEWORK_SYNTHETIC_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+        env.pop("CASEWORK_KEYRING", None)
+        flask(env, "db", "upgrade")
+        print(f"[{kind} {cases}] seeding", flush=True)
+        _out, run.seed_s, run.seed_cpu_s = flask(env, "casework", "seed-synthetic",
+                                                 "--cases", str(cases))
+        print(f"[{kind} {cases}] seeded in {run.seed_s:.0f} s; rebuilding", flush=True)
+        _out, run.rebuild_s, _cpu = flask(env, "casework", "checkpoints", "rebuild")
+        if kind == "postgresql":
+            flask_sql(env, "ANALYZE")
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        load_before = os.getloadavg()[0]
+        with gunicorn(env, port) as server:
+            browser, case_path, name, token = sign_in(base, bench_email())
+            cookie = browser.cookie_header()
+            search = urllib.parse.urlencode({"csrf_token": token, "q": name})
+            targets = [("/healthz", "/healthz", None), ("case page", case_path, None),
+                       ("case list", "/cases", None), ("name search", "/cases", search)]
+            for label, path, body in targets:
+                print(f"[{kind} {cases}] load: {label}", flush=True)
+                wrk(wrk_binary, base + path, label, cookie, 3, args.connections, body)  # warm
+                run.loads.append(wrk(wrk_binary, base + path, label, cookie, args.duration,
+                                     args.connections, body))
+            run.worker_peak_rss_mb = worker_peak_rss(server.pid)
+        run.load_avg = (load_before, os.getloadavg()[0])
+        out, run.audit_s, _cpu = flask(env, "casework", "audit", "verify")
+        run.audit_events = int(re.search(r"(\d+) events", out).group(1))
+    shutil.rmtree(folder, ignore_errors=True)
+    return run
+
+
+def flask_sql(env: dict, statement: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(env["DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+# --- report --------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError):
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, " \
+           f"Python {platform.python_version()}"
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                         capture_output=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           text=True, capture_output=True, check=False).stdout.strip()
+    return out + ("+changes" if dirty else "") if out else "unknown"
+
+
+def report(runs: list[Run], args) -> str:
+    lines = [
+        f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{commit()}`.",
+        f"Machine: {machine()}.",
+        f"Load: gunicorn 2 sync workers; wrk {args.connections} connections, 2 threads, "
+        f"{args.duration} s per page after a 3 s warm-up; 127.0.0.1.",
+        "",
+        "| database | cases | seed s (cases/s) | rebuild cases/s | audit verify events/s "
+        "| worker peak RSS MiB | load avg before/after |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        rss = " / ".join(f"{x:.0f}" for x in r.worker_peak_rss_mb) or "?"
+        lines.append(
+            f"| {r.database} | {r.cases:,} | {r.seed_s:.0f} ({r.cases / r.seed_s:.0f}; "
+            f"CPU {r.seed_cpu_s:.0f} s) | {r.cases / r.rebuild_s:.0f} | "
+            f"{r.audit_events / r.audit_s:,.0f} ({r.audit_events:,} events) | {rss} | "
+            f"{r.load_avg[0]:.1f} / {r.load_avg[1]:.1f} |")
+    lines += ["", "| database | cases | page | requests/s | p50 ms | p99 ms | share of /healthz "
+              "| errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for r in runs:
+        floor = next(x.requests_per_s for x in r.loads if x.name == "/healthz")
+        for x in r.loads:
+            lines.append(f"| {r.database} | {r.cases:,} | {x.name} | {x.requests_per_s:.0f} | "
+                         f"{x.p50_ms:.1f} | {x.p99_ms:.1f} | {x.requests_per_s / floor:.0%} | "
+                         f"{x.errors} of {x.requests} |")
+    return "\n".join(lines)
+
+
+def write_results(text: str) -> None:
+    current = RESULTS.read_text() if RESULTS.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in current:
+        current += f"\n{START}\n{END}\n"
+    head, rest = current.split(START, 1)
+    _old, tail = rest.split(END, 1)
+    RESULTS.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", default="10000,100000",
+                        help="comma-separated sizes (default 10000,100000)")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--million", action="store_true",
+                        help="also 1,000,000 cases on PostgreSQL (slow)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS")
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 300:
+        parser.error("--duration must be 1..300 seconds")
+    sizes = [int(x) for x in args.cases.split(",") if x]
+    wrk_binary = ensure_wrk()
+    plan = [(db, n) for db in args.databases.split(",") for n in sizes]
+    if args.million and "postgresql" in args.databases:
+        plan.append(("postgresql", 1_000_000))
+    runs = []
+    for kind, n in plan:
+        if kind == "postgresql" and not postgres_reachable():
+            print("PostgreSQL is not reachable (BENCH_POSTGRES_URL); skipped", flush=True)
+            continue
+        runs.append(run_one(kind, n, args, wrk_binary))
+        print(report(runs, args), flush=True)
+    text = report(runs, args)
+    if not args.no_write:
+        write_results(text)
+        print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""`flask casework seed-synthetic`: many realistic cases, for benchmarks and load tests."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+
+from casework.accounts.roles import Role
+from casework.cli import casework_cli
+
+
+@casework_cli.command("seed-synthetic")
+@click.option("--cases", "count", type=click.IntRange(min=1), required=True,
+              help="how many cases to make")
+@click.option("--seed", type=int, default=2026, show_default=True,
+              help="the random seed: the same seed makes the same children")
+@click.option("--batch-size", type=click.IntRange(min=1, max=5000), default=1000,
+              show_default=True, help="cases per transaction")
+@click.option("--staff-password", envvar="CASEWORK_SYNTHETIC_PASSWORD", default=None,
+              help="password of the synthetic staff (default: a random one, printed)")
+def seed_synthetic(count: int, seed: int, batch_size: int, staff_password: str | None) -> None:
+    """Make synthetic cases with real encryption, in batches. Never in production.
+
+    Offices and staff are made on the first run and reused. One audit event per run.
+    """
+    from casework.synthetic import seed as generator
+
+    if current_app.config["NAME"] == "production":
+        raise click.ClickException("seed-synthetic never runs in production")
+    password = staff_password or secrets.token_urlsafe(12)
+    with click.progressbar(length=count, label="synthetic cases",
+                           file=click.get_text_stream("stderr")) as bar:
+        result = generator.seed(count, seed=seed, batch_size=batch_size, password=password,
+                                progress=bar.update)
+    rows = sum(result.rows.values())
+    click.echo(f"made {result.cases} cases and {rows} rows in {result.seconds:.1f} s "
+               f"({result.cases / result.seconds:.0f} cases/s)")
+    click.echo("  " + ", ".join(f"{name} {spent:.1f} s" for name, spent in result.phases.items()))
+    for table, n in sorted(result.rows.items()):
+        click.echo(f"  {table:<22} {n}")
+    if not staff_password:
+        click.echo(f"\nSynthetic staff password (new staff only): {password}")
+    office = generator.OFFICES[0].code
+    click.echo("Synthetic logins, e.g.: " + ", ".join(
+        generator.staff_email(office, role, 1) for role in
+        (Role.CASEWORKER, Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR)))

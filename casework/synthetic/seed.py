@@ -1,0 +1,385 @@
+"""The generator behind `flask casework seed-synthetic`: offices, staff and cases.
+
+Realistic mixes, roughly as the programmes publish them: two thirds of the children
+are met in the US, a third in Mexico; most are 15 to 17, most are boys; Guatemala,
+Honduras and El Salvador first, and about half of the Guatemalan children speak a
+Maya language first. Cases are spread over the time a national programme takes to
+see that many children (about 130,000 a year), so old cases are mostly closed.
+
+Speed: rows are built as dictionaries and inserted in bulk, a batch per
+transaction; each case's data key is made and wrapped once, and every field is
+sealed with it directly (the same AES-GCM and associated data as an assignment
+through the model). Synthetic data is not anyone's activity: the run writes one
+audit event, `synthetic.seed`, with the counts, not one per record.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from casework import modules
+from casework.accounts.models import Office, User, supervised_office
+from casework.accounts.passwords import hash_password
+from casework.accounts.roles import Country, Role
+from casework.audit.services import record
+from casework.cases.choices import CaseStatus, EncounterType, Separation
+from casework.cases.models import Case, CaseNumberSequence, CaseSearchToken, CaseTeamMember
+from casework.cases.services import missing_intake_evidence, search_entries
+from casework.crypto.envelope import new_data_key, wrap_data_key
+from casework.crypto.runtime import current_indexer, current_keyring
+from casework.extensions import db
+from casework.models import utcnow
+from casework.synthetic import RECORD_MAKERS, SyntheticBatch, SyntheticCase, names
+from casework.workflow import engine
+
+CASES_PER_YEAR = 130_000
+STAFF_DOMAIN = "synthetic.casework.test"
+STAFF_PER_OFFICE = {Role.CASEWORKER: 6, Role.PARALEGAL: 3, Role.ATTORNEY: 3,
+                    Role.SUPERVISOR: 2}
+
+
+@dataclass(frozen=True)
+class OfficeProfile:
+    code: str
+    name: str
+    country: str
+    weight: float  # share of the children met
+    places: tuple[str, ...]  # where children are met
+    custodians: tuple[str, ...]
+
+
+OFFICES = (
+    OfficeProfile("MX-TAP", "Tapachula", "MX", 12, ("Ciudad Hidalgo", "Puente Rodolfo Robles",
+                  "Tapachula centro"), ("DIF Chiapas", "Albergue Casa del Migrante")),
+    OfficeProfile("MX-TIJ", "Tijuana", "MX", 8, ("Garita El Chaparral", "Playas de Tijuana"),
+                  ("DIF Tijuana", "Casa YMCA de Menores Migrantes")),
+    OfficeProfile("MX-CJS", "Ciudad Juárez", "MX", 6, ("Puente Paso del Norte",
+                  "Anapra"), ("DIF Chihuahua", "Albergue Nohemí Álvarez Quillay")),
+    OfficeProfile("MX-CMX", "Ciudad de México", "MX", 5, ("Central de Autobuses del Norte",
+                  "Aeropuerto AICM"), ("DIF Ciudad de México",)),
+    OfficeProfile("MX-MTY", "Monterrey", "MX", 4, ("Terminal de autobuses",
+                  "Estación Monterrey"), ("DIF Nuevo León",)),
+    OfficeProfile("US-HOU", "Houston", "US", 12, ("Rio Grande City", "Hidalgo", "Roma"),
+                  ("ORR shelter, Houston", "ORR shelter, Baytown")),
+    OfficeProfile("US-ELP", "El Paso", "US", 10, ("Paso del Norte port", "Santa Teresa",
+                  "Tornillo"), ("ORR shelter, El Paso",)),
+    OfficeProfile("US-LAX", "Los Angeles", "US", 10, ("Otay Mesa", "Calexico"),
+                  ("ORR shelter, Los Angeles", "ORR foster care, Pasadena")),
+    OfficeProfile("US-SAN", "San Diego", "US", 9, ("San Ysidro", "Otay Mesa", "Campo"),
+                  ("ORR shelter, San Diego",)),
+    OfficeProfile("US-NYC", "New York", "US", 8, ("JFK airport", "Interior, Queens"),
+                  ("ORR shelter, Bronx", "ORR foster care, Brooklyn")),
+    OfficeProfile("US-MIA", "Miami", "US", 7, ("Miami airport", "Interior, Homestead"),
+                  ("ORR shelter, Homestead",)),
+    OfficeProfile("US-PHX", "Phoenix", "US", 5, ("Nogales", "San Luis", "Lukeville"),
+                  ("ORR shelter, Phoenix",)),
+    OfficeProfile("US-CHI", "Chicago", "US", 4, ("O'Hare airport", "Interior, Chicago"),
+                  ("ORR shelter, Chicago",)),
+)
+
+# Nationality shares among children met in each country.
+NATIONALITY_MIX = {
+    "US": {"GT": 45, "HN": 25, "SV": 10, "MX": 6, "EC": 4, "NI": 2, "VE": 2, "CO": 1.5,
+           "HT": 1, "CU": 0.5, "PE": 0.5, "BR": 0.5, "CN": 0.5, "IN": 0.5, "AF": 0.2,
+           "CA": 0.05, "XX": 0.25},
+    "MX": {"HN": 30, "GT": 25, "SV": 10, "VE": 10, "HT": 8, "EC": 5, "MX": 5, "CU": 3,
+           "NI": 3, "CO": 1, "BR": 0.5, "PE": 0.5, "CN": 0.2, "IN": 0.2, "AF": 0.3, "XX": 0.3},
+}
+AGE_MIX = {2: 1, 4: 1, 6: 1.5, 8: 2, 10: 3, 11: 3, 12: 3.5, 13: 6, 14: 9, 15: 19, 16: 25,
+           17: 27}
+MAYAN_FIRST_LANGUAGE = {"quc": 30, "mam": 25, "kjb": 15, "kek": 12, "cak": 8, "knj": 4,
+                        "cac": 3, "ixl": 3}
+OTHER_LANGUAGES = {"HT": ["ht"], "BR": ["pt"], "CN": ["Mandarin"], "IN": ["Punjabi", "Hindi"],
+                   "AF": ["Dari", "Pashto"], "CA": ["en"]}
+AGE_METHODS_WITHOUT_PAPERS = ("interview", "medical", "self_declared", "family")
+NOTES = (
+    "Travelled with a cousin as far as the border; the cousin was not allowed in.",
+    "Says an aunt lives in the receiving city; no telephone number yet.",
+    "Arrived tired and hungry; seen by the nurse the same day.",
+    "Asks to call the mother; the call was made from the shelter.",
+    "Was separated from an older brother on the journey.",
+    "Has a birth certificate photo on a phone; copy requested.",
+    "Wants to go to school; enrolled in classes at the shelter.",
+)
+
+
+@dataclass
+class Staff:
+    """The synthetic staff of each office, by role."""
+
+    by_office: dict[uuid.UUID, dict[Role, list[uuid.UUID]]] = field(default_factory=dict)
+    offices: dict[str, uuid.UUID] = field(default_factory=dict)  # office id by code
+
+
+@dataclass
+class SeedResult:
+    cases: int
+    rows: dict[str, int]
+    seconds: float
+    phases: dict[str, float]
+
+
+def staff_email(office_code: str, role: Role, n: int) -> str:
+    """The address of a synthetic member of staff: caseworker1.us-hou@synthetic..."""
+    return f"{role.value}{n}.{office_code.lower()}@{STAFF_DOMAIN}"
+
+
+def ensure_staff(password: str, rng: random.Random) -> Staff:
+    """The synthetic offices and their staff, made once; all share one password hash."""
+    staff = Staff()
+    existing = {o.code: o for o in db.session.scalars(
+        sa.select(Office).where(Office.code.in_([p.code for p in OFFICES])))}
+    password_hash = None
+    for profile in OFFICES:
+        office = existing.get(profile.code)
+        if office is None:
+            office = Office(id=uuid.uuid4(), code=profile.code, name=profile.name,
+                            country=Country(profile.country))
+            db.session.add(office)
+        staff.offices[profile.code] = office.id
+    db.session.flush()
+    users = {u.email: u for u in db.session.scalars(
+        sa.select(User).where(User.email.like(f"%@{STAFF_DOMAIN}")))}
+    for profile in OFFICES:
+        office_id = staff.offices[profile.code]
+        roster: dict[Role, list[uuid.UUID]] = {}
+        for role, count in STAFF_PER_OFFICE.items():
+            for n in range(1, count + 1):
+                email = staff_email(profile.code, role, n)
+                user = users.get(email)
+                if user is None:
+                    password_hash = password_hash or hash_password(password)
+                    user = User(id=uuid.uuid4(), email=email, name=names.staff_name(rng),
+                                role=role, office_id=office_id, password_hash=password_hash)
+                    db.session.add(user)
+                    if role == Role.SUPERVISOR:
+                        db.session.flush()
+                        db.session.execute(sa.insert(supervised_office).values(
+                            user_id=user.id, office_id=office_id))
+                roster.setdefault(role, []).append(user.id)
+        staff.by_office[office_id] = roster
+    db.session.flush()
+    return staff
+
+
+def _draw(rng: random.Random, mix: dict):
+    keys = list(mix)
+    return rng.choices(keys, weights=list(mix.values()))[0]
+
+
+class CaseMaker:
+    """Makes one case at a time: its row, its blind-index rows and its team."""
+
+    def __init__(self, rng: random.Random, staff: Staff, now: datetime, total: int) -> None:
+        self.rng = rng
+        self.staff = staff
+        self.now = now
+        # The time a national programme takes to meet this many children, 60 days at least.
+        self.span = timedelta(days=max(60.0, 365.0 * total / CASES_PER_YEAR))
+        self.profiles = list(OFFICES)
+        self.office_weights = [p.weight for p in OFFICES]
+        self.keyring = current_keyring()
+        self.indexer = current_indexer()
+        self.sequences: dict[str, int] = {
+            s.prefix: s.last for s in db.session.scalars(sa.select(CaseNumberSequence))}
+        self.touched: set[str] = set()
+        self.age_keys, self.age_weights = list(AGE_MIX), list(AGE_MIX.values())
+
+    def next_number(self, country: str, year: int) -> str:
+        prefix = f"{country}-{year}"
+        last = self.sequences.get(prefix, 0) + 1
+        self.sequences[prefix] = last
+        self.touched.add(prefix)
+        return f"{prefix}-{last:05d}"
+
+    def save_sequences(self) -> None:
+        """Later registrations carry on after the synthetic numbers."""
+        stored = {s.prefix: s for s in db.session.scalars(
+            sa.select(CaseNumberSequence).where(CaseNumberSequence.prefix.in_(self.touched)))}
+        for prefix in self.touched:
+            if prefix in stored:
+                stored[prefix].last = max(stored[prefix].last, self.sequences[prefix])
+            else:
+                db.session.add(CaseNumberSequence(prefix=prefix, last=self.sequences[prefix]))
+        self.touched.clear()
+
+    def languages(self, nationality: str) -> list[str]:
+        rng = self.rng
+        if nationality == "GT" and rng.random() < 0.45:
+            first = _draw(rng, MAYAN_FIRST_LANGUAGE)
+            return [first, "es"] if rng.random() < 0.7 else [first]
+        if nationality in OTHER_LANGUAGES:
+            first = rng.choice(OTHER_LANGUAGES[nationality])
+            return [first, "es"] if rng.random() < 0.3 else [first]
+        if nationality == "HN" and rng.random() < 0.03:
+            return ["cab", "es"]
+        return ["es", "en"] if rng.random() < 0.05 else ["es"]
+
+    def make(self, batch: SyntheticBatch) -> SyntheticCase:
+        rng, now = self.rng, self.now
+        profile = rng.choices(self.profiles, weights=self.office_weights)[0]
+        office_id = self.staff.offices[profile.code]
+        roster = self.staff.by_office[office_id]
+        country = profile.country
+        nationality = _draw(rng, NATIONALITY_MIX[country])
+        # Recent years see more children than older ones: a mild skew towards now.
+        encountered = now - self.span * (rng.random() ** 1.15)
+        encountered = encountered.replace(microsecond=0)
+        opened = encountered + timedelta(hours=rng.uniform(1, 20 if country == "MX" else 60))
+        opened = min(opened, now - timedelta(minutes=5)).replace(microsecond=0)
+        duration = timedelta(days=rng.expovariate(1 / 150))
+        closed = (opened + duration).replace(microsecond=0) if opened + duration < now else None
+
+        age = rng.choices(self.age_keys, weights=self.age_weights)[0]
+        age = min(17, age + (rng.random() < 0.5 and age < 12))
+        birth = None
+        if rng.random() < 0.75:
+            birth = encountered.date() - timedelta(days=365 * age + rng.randint(1, 364))
+        sex = rng.choices(("male", "female", "other", None), weights=(62, 36.5, 0.5, 1))[0]
+        languages = self.languages(nationality)
+        pool = names.pool_for(nationality, languages)
+        given, family = pool.draw(rng, sex)
+        aliases = [pool.draw(rng, sex)[0] + " " + family.split(" ")[0]] \
+            if rng.random() < 0.08 else []
+
+        caseworker = rng.choice(roster[Role.CASEWORKER])
+        team = {Role.CASEWORKER: caseworker}
+        if rng.random() < (0.7 if country == "US" else 0.4):
+            team[Role.ATTORNEY] = rng.choice(roster[Role.ATTORNEY])
+        if rng.random() < 0.5:
+            team[Role.PARALEGAL] = rng.choice(roster[Role.PARALEGAL])
+        dek = new_data_key()
+        kek_id, wrapped = wrap_data_key(self.keyring, dek)
+        case = SyntheticCase(
+            id=uuid.uuid4(), number=self.next_number(country, opened.year),
+            office_id=office_id, office_code=profile.code, country=country,
+            nationality=nationality, encountered_at=encountered, opened_at=opened,
+            closed_at=closed, birth_date=birth, age=age, sex=sex, languages=languages,
+            interpreter_needed=languages[0] not in ("es", "en"), key=(dek, 1), team=team,
+            supervisor_id=rng.choice(roster[Role.SUPERVISOR]), office_staff=roster,
+        )
+        plain = dict(
+            given_names=given, family_names=family, aliases=aliases or None,
+            birth_date_iso=birth.isoformat() if birth else None,
+            age_estimate=None if birth else age,
+            age_method=("documents" if birth else rng.choice(AGE_METHODS_WITHOUT_PAPERS))
+            if rng.random() < 0.97 else None,
+            sex=sex, languages=languages,
+            encounter_place=rng.choice(profile.places),
+            custodian=rng.choice(profile.custodians),
+            custodian_location=profile.name if rng.random() < 0.96 else None,
+            a_number=f"{rng.randint(200_000_000, 249_999_999)}"
+            if country == "US" and rng.random() < 0.85 else None,
+            other_ids=f"Pasaporte {nationality}{rng.randint(1_000_000, 9_999_999)}"
+            if rng.random() < 0.2 else None,
+            notes=rng.choice(NOTES) if rng.random() < 0.3 else None,
+        )
+        complete = not missing_intake_evidence(SimpleNamespace(nationality=nationality,
+                                                               **plain))
+        encounter_type = EncounterType.IN_MEXICO if country == "MX" else rng.choices(
+            (EncounterType.BETWEEN_PORTS, EncounterType.PORT_OF_ENTRY, EncounterType.INTERIOR),
+            weights=(70, 20, 10))[0]
+        batch.add(
+            Case, case, id=case.id, number=case.number, office_id=office_id,
+            status=CaseStatus.CLOSED if closed else CaseStatus.OPEN, opened_at=opened,
+            closed_at=closed, encountered_at=encountered, encounter_type=encounter_type,
+            nationality=nationality,
+            separation=Separation.SEPARATED if rng.random() < 0.15 else Separation.UNACCOMPANIED,
+            interpreter_needed=case.interpreter_needed, created_by_id=caseworker,
+            intake_completed_at=opened if complete else None,
+            intake_completed_by_id=caseworker if complete else None,
+            wrapped_key=wrapped, kek_id=kek_id, key_version=1, created_at=opened,
+            updated_at=opened, version=1, **plain,
+        )
+        for index_name, digest in search_entries(
+                self.indexer, given_names=given, family_names=family, aliases=aliases,
+                birth_date_iso=plain["birth_date_iso"], a_number=plain["a_number"]):
+            batch.add(CaseSearchToken, case, index_name=index_name, digest=digest,
+                      key_id=self.indexer.key_id)
+        for member in team.values():
+            batch.add(CaseTeamMember, case, user_id=member, added_at=opened,
+                      added_by_id=caseworker)
+        return case
+
+
+def insert_rows(batch: SyntheticBatch) -> dict[str, int]:
+    """Every row of the batch, a statement per model and set of keys, parents first."""
+    counts: dict[str, int] = {}
+    for model, rows in batch.rows.items():
+        by_keys: dict[tuple, list[dict]] = {}
+        for row in rows:
+            by_keys.setdefault(tuple(row), []).append(row)
+        for group in by_keys.values():
+            db.session.execute(sa.insert(model.__table__), [_columns_of(model, r) for r in group])
+        counts[model.__tablename__] = len(rows)
+    return counts
+
+
+def _columns_of(model: type, row: dict) -> dict:
+    """The row keyed by column name (attribute names may differ: `given_names_ct`)."""
+    names = _attribute_columns(model)
+    return {names.get(k, k): v for k, v in row.items()}
+
+
+_ATTR_COLUMNS: dict[type, dict[str, str]] = {}
+
+
+def _attribute_columns(model: type) -> dict[str, str]:
+    if model not in _ATTR_COLUMNS:
+        mapper = sa.inspect(model)
+        _ATTR_COLUMNS[model] = {prop.key: prop.columns[0].key
+                                for prop in mapper.column_attrs if prop.key != prop.columns[0].key}
+    return _ATTR_COLUMNS[model]
+
+
+def seed(count: int, *, seed: int = 2026, batch_size: int = 1000, password: str,
+         progress: Callable[[int], None] | None = None) -> SeedResult:
+    """Make `count` synthetic cases and their records; commits every batch."""
+    modules.load("synthetic")
+    started = time.process_time()
+    rng = random.Random(seed)  # noqa: S311  (made-up data, not secrets: a seed replays it)
+    now = utcnow().replace(microsecond=0)
+    # Staff names from a generator of their own: the children's draws do not depend on
+    # whether this run had to make the staff.
+    staff = ensure_staff(password, random.Random(f"staff-{seed}"))  # noqa: S311
+    db.session.commit()
+    maker = CaseMaker(rng, staff, now, count)
+    totals: dict[str, int] = {}
+    phases = {"generate": 0.0, "insert": 0.0, "checkpoints": 0.0, "commit": 0.0}
+    done = 0
+    while done < count:
+        t0 = time.process_time()
+        batch = SyntheticBatch([], now)
+        for _ in range(min(batch_size, count - done)):
+            batch.cases.append(maker.make(batch))
+        for record_maker in RECORD_MAKERS:
+            record_maker.make(batch, rng)
+        t1 = time.process_time()
+        for table, n in insert_rows(batch).items():
+            totals[table] = totals.get(table, 0) + n
+        maker.save_sequences()
+        t2 = time.process_time()
+        cases = db.session.scalars(
+            sa.select(Case).where(Case.id.in_([c.id for c in batch.cases]))).all()
+        engine.refresh_many(cases, now=now)
+        t3 = time.process_time()
+        db.session.commit()
+        db.session.expunge_all()
+        t4 = time.process_time()
+        for name, spent in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            phases[name] += spent
+        done += len(batch.cases)
+        if progress:
+            progress(len(batch.cases))
+    record("synthetic.seed", details={"cases": count, "seed": seed,
+                                      "rows": sum(totals.values())})
+    db.session.commit()
+    return SeedResult(count, totals, time.process_time() - started, phases)

@@ -1,0 +1,158 @@
+"""No page sends a query per row: statements per request, with 3 rows and with 30.
+
+Not timed (timing is bench/'s job): it counts the SQL statements one request sends
+(tests/querycount.py) and fails when the count grows with the number of cases or
+records on the page. A page added later checks itself with one more test here: the
+supervision dashboard adds `assert_flat(lambda n: ...)` over its rows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from casework.accounts.roles import Role
+from casework.extensions import db
+from casework.workflow import engine
+from casework.workflow.policy import Action
+from tests import factories
+from tests.querycount import assert_flat, count_queries
+
+NAME, FAMILY = "Ana Lucía", "Ixcoy Tzoc"
+
+
+@pytest.fixture
+def office_of(make):
+    """`office_of(n)`: an office with n cases, each with its own caseworker and attorney
+    on the team (so a lazy load per member would show), and its supervisor."""
+
+    def build(n: int):
+        office = make.office("US")
+        supervisor = make.user(Role.SUPERVISOR, office)
+        cases = []
+        for _ in range(n):
+            caseworker = make.user(Role.CASEWORKER, office)
+            case = make.case(caseworker, nationality="MX")
+            from casework.cases import services as cases_services
+
+            cases_services.add_team_member(case, make.user(Role.ATTORNEY, office),
+                                           actor=caseworker)
+            cases.append(case)
+        db.session.commit()
+        return supervisor, cases
+
+    return build
+
+
+def _request(signin, user, method: str, url: str, data: dict | None = None,
+             expect: str | None = None):
+    browser = signin(user)
+    browser.open(url, method=method, data=data)  # warm: first-request set-up is not counted
+    with count_queries() as queries:
+        response = browser.open(url, method=method, data=data)
+    assert response.status_code == 200, (url, response.status_code)
+    if expect:
+        assert expect in response.get_data(as_text=True)
+    return queries
+
+
+def test_case_list(app, signin, office_of):
+    def measure(n):
+        supervisor, _cases = office_of(n)
+        return _request(signin, supervisor, "GET", "/cases", expect=f"{n} cases")
+
+    assert_flat(measure)
+
+
+def test_name_search(app, signin, office_of):
+    def measure(n):
+        supervisor, _cases = office_of(n)  # every child has the same name: n matches
+        return _request(signin, supervisor, "POST", "/cases", {"q": f"{NAME} {FAMILY}"},
+                        expect=f"{n} cases")
+
+    assert_flat(measure)
+
+
+def test_filtered_list_by_assignee_and_status(app, signin, office_of):
+    def measure(n):
+        supervisor, cases = office_of(n)
+        member = cases[0].team[0].user_id
+        return _request(signin, supervisor, "GET", f"/cases?status=open&assignee={member}")
+
+    assert_flat(measure)
+
+
+def _case_with_records(make, n: int):
+    """A case with n of every record the case page and its forms list, each by another
+    member of staff, with sign-offs and overrides."""
+    office = make.office("US")
+    supervisor = make.user(Role.SUPERVISOR, office)
+    caseworker = make.user(Role.CASEWORKER, office)
+    case = make.case(caseworker, nationality="MX")
+    from casework.cases import services as cases_services
+
+    for i in range(n):
+        cw = make.user(Role.CASEWORKER, office)
+        pl = make.user(Role.PARALEGAL, office)
+        sup = make.user(Role.SUPERVISOR, office)
+        cases_services.add_team_member(case, cw, actor=caseworker)
+        when = factories.recent(hours=n - i + 1)
+        make.consent(case, cw, given_at=when)
+        make.custody_event(case, cw, "uac_determination", occurred_at=when)
+        make.screening(case, cw, "safety", completed_at=when)
+        make.screening(case, pl, "protection", completed_at=when)
+        make.screening(case, pl, "contiguous", completed_at=when)
+        make.orientation(case, pl, delivered_at=when)
+        make.review(case, sup, reviewed_at=when)
+        engine.override(case, Action.CLOSE_CASE, "legal.kyr",
+                        f"Override number {i} with a long enough reason.", actor=sup)
+    db.session.commit()
+    for key in ("intake.consent", "screen.safety"):
+        if engine.rows_for(case)[key].state == "awaiting_sign_off":
+            engine.sign_off(case, key, actor=supervisor)
+    db.session.commit()
+    return supervisor, case
+
+
+CASE_PAGES = ["", "/consent", "/custody", "/screenings/safety", "/screenings/protection",
+              "/screenings/contiguous", "/know-your-rights", "/reviews",
+              f"/actions/{Action.CLOSE_CASE.value}"]
+
+
+@pytest.mark.parametrize("page", CASE_PAGES, ids=lambda p: p or "/")
+def test_case_page_and_its_record_pages(app, make, signin, page):
+    def measure(n):
+        supervisor, case = _case_with_records(make, n)
+        return _request(signin, supervisor, "GET", f"/cases/{case.id}{page}")
+
+    assert_flat(measure)
+
+
+def test_sign_off_queue(app, make, signin):
+    def measure(n):
+        office = make.office("US")
+        supervisor = make.user(Role.SUPERVISOR, office)
+        for _ in range(n):
+            caseworker = make.user(Role.CASEWORKER, office)
+            case = make.case(caseworker)
+            make.consent(case, caseworker, given_at=factories.recent(hours=2))
+        db.session.commit()
+        return _request(signin, supervisor, "GET", "/sign-offs")
+
+    assert_flat(measure)
+
+
+def test_the_counter_catches_a_query_per_row(app, ctx, make):
+    """The check can fail: a loop that loads each case's team one by one is caught."""
+    from casework.cases.models import Case
+
+    def measure(n):
+        office = make.office("MX")
+        ids = [make.case(make.user(Role.CASEWORKER, office)).id for _ in range(n)]
+        db.session.expunge_all()
+        with count_queries() as queries:
+            for case_id in ids:
+                _ = db.session.get(Case, case_id).team  # a query per case, and one more
+        return queries
+
+    with pytest.raises(AssertionError, match="N\\+1"):
+        assert_flat(measure)
