@@ -59,7 +59,9 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
         case = factories.case(cw)
         # The screenings a return needs besides R5 are recorded already.
         factories.screening(case, cw, "trafficking")
-        factories.screening(case, factories.user(Role.ATTORNEY, cw.office), "protection")
+        attorney = factories.user(Role.ATTORNEY, cw.office)
+        factories.screening(case, attorney, "protection")
+        factories.legal_screening(case, attorney)  # legal.screening gates a return (R6)
         supervisor = _login_of(factories.user(Role.SUPERVISOR, cw.office, name="Sara Supervisor"))
         panel = [_login_of(u) for u in factories.panel(cw.office)]
         db.session.commit()

@@ -40,6 +40,7 @@ def screened(case, world, make):
     cw = world("MX", Role.CASEWORKER)
     make.screening(case, cw, "trafficking")
     make.screening(case, world("MX", Role.ATTORNEY), "protection")
+    make.legal_screening(case, world("MX", Role.ATTORNEY))  # legal.screening gates a return
     make.assessment(case, cw)
     make.case_plan(case, cw)
     return case

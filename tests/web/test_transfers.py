@@ -26,6 +26,7 @@ def return_ready(world, make):
     case = make.case(cw)
     make.screening(case, cw, "trafficking")
     make.screening(case, world("MX", Role.ATTORNEY), "protection")
+    make.legal_screening(case, world("MX", Role.ATTORNEY))  # legal.screening gates a return
     make.assessment(case, cw)
     make.case_plan(case, cw)
     make.approved_bid(case, cw, sup)
