@@ -136,7 +136,7 @@ def test_sign_off_queue(app, make, signin):
             case = make.case(caseworker)
             make.consent(case, caseworker, given_at=factories.recent(hours=2))
         db.session.commit()
-        return _request(signin, supervisor, "GET", "/sign-offs")
+        return _request(signin, supervisor, "GET", "/supervision/sign-offs")
 
     assert_flat(measure)
 
