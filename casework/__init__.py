@@ -77,12 +77,13 @@ def import_models() -> None:
 def register_extensions(app: Flask) -> None:
     from casework.crypto.runtime import init_keyring
     from casework.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from casework.web.formatting import office_zone_name
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=office_zone_name)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = None  # the server-side session record is the protection
@@ -128,17 +129,27 @@ def register_hooks(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    """The user's saved choice, else the browser's languages, else the office's country
+    (Spanish in Mexico). The switcher saves the choice on the account, or on the session
+    before sign-in."""
     from flask import current_app
+
+    from casework.accounts.roles import Country
 
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and jobs: the organisation's default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("language")
-    if chosen in langs:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in langs:
+    signed_in = bool(current_user and current_user.is_authenticated)
+    if signed_in and current_user.locale in langs:
         return current_user.locale
-    return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if session.get("language") in langs:
+        return session["language"]
+    browser = request.accept_languages.best_match(langs)
+    if browser:
+        return browser
+    if signed_in:
+        return "es" if current_user.office.country == Country.MX else "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _nav_items() -> list[dict]:

@@ -36,7 +36,16 @@ def _reset_schema(app) -> None:
         db.create_all()
 
 
-class FreshUserClient(FlaskClient):
+class EnglishClient(FlaskClient):
+    """Test clients speak English like a browser set to it; tests of the language
+    choice (tests/web/test_language.py) set or clear the header themselves."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
+class FreshUserClient(EnglishClient):
     """The default client. Tests that hold an app context (`ctx`) share `g` with the
     client's requests; forget the signed-in user around each request so every request
     loads its own, while the test keeps reading through the same database session.
@@ -108,7 +117,7 @@ def world(ctx):
     return factories.World.build()
 
 
-class IsolatedClient(FlaskClient):
+class IsolatedClient(EnglishClient):
     """A test client whose every request runs in its own application context.
 
     Flask reuses an application context that is already pushed for the same app, so

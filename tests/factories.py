@@ -18,9 +18,12 @@ PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
 
 
-def office(country: str = "MX", code: str | None = None) -> Office:
+def office(country: str = "MX", code: str | None = None, timezone: str = "UTC") -> Office:
+    """Test offices keep UTC unless a test is about time zones, so that a time typed in
+    a form is the time stored."""
     n = next(_seq)
-    return accounts.create_office(code or f"{country}-T{n}", f"Test office {n}", country)
+    return accounts.create_office(code or f"{country}-T{n}", f"Test office {n}", country,
+                                  timezone)
 
 
 def user(role: Role | str = Role.CASEWORKER, office: Office | None = None, **kw) -> User:

@@ -128,9 +128,10 @@ def new_office():
     form = OfficeForm()
     if form.validate_on_submit():
         try:
-            office = services.create_office(form.code.data, form.name.data, form.country.data)
+            office = services.create_office(form.code.data, form.name.data, form.country.data,
+                                            form.timezone.data or None)
         except services.AccountError as exc:
-            _field_error(form, exc, "code")
+            _field_error(form, exc, exc.field or "code")
         else:
             office.active = form.active.data
             record("office.create", actor_id=current_user.id, details={"office": office.code})
@@ -151,6 +152,7 @@ def edit_office(office_id):
     if form.validate_on_submit():
         office.name = form.name.data.strip()
         office.country = Country(form.country.data)
+        office.timezone = form.timezone.data or office.timezone
         office.active = form.active.data
         record("office.update", actor_id=current_user.id, details={"office": office.code})
         db.session.commit()

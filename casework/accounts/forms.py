@@ -8,8 +8,9 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from casework.accounts import timezones
 from casework.accounts.passwords import MIN_PASSWORD_LENGTH
 from casework.accounts.roles import Country, Role
 
@@ -39,6 +40,10 @@ class OfficeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     country = SelectField(_l("Country"), choices=[(c.value, c.label) for c in Country])
+    timezone = SelectField(_l("Time zone"), choices=timezones.zone_choices(),
+                           validators=[Optional()],  # left out: the country's usual zone
+                           description=_l("Pages show times, and forms read them, in this "
+                                          "time zone for everyone in the office."))
     active = BooleanField(_l("Active"), default=True)
 
 

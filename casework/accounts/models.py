@@ -25,6 +25,8 @@ class Office(UUIDMixin, TimestampMixin, Base):
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     country: Mapped[Country] = mapped_column(str_enum(Country, 2))
+    # IANA name (accounts/timezones.py): pages show and forms read times in it.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from casework.accounts import mfa, throttle
+from casework.accounts import mfa, throttle, timezones
 from casework.accounts.models import Office, User, UserSession
 from casework.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -60,11 +60,15 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def create_office(code: str, name: str, country: Country | str) -> Office:
+def create_office(code: str, name: str, country: Country | str,
+                  timezone: str | None = None) -> Office:
     code = code.strip().upper()
     if db.session.scalar(sa.select(Office.id).where(Office.code == code)):
         raise AccountError(_l("An office with this code already exists."), "code")
-    office = Office(code=code, name=name.strip(), country=Country(country))
+    if timezone is not None and timezone not in timezones.ZONES:
+        raise AccountError(_l("Choose a time zone from the list."), "timezone")
+    office = Office(code=code, name=name.strip(), country=Country(country),
+                    timezone=timezone or timezones.default_zone(country))
     db.session.add(office)
     db.session.flush()
     return office

@@ -44,7 +44,10 @@ def login():
             status = 429 if isinstance(exc, services.Throttled) else 200
             return render_template("accounts/login.html", form=form), status
         next_url = safe_next_url(request.args.get("next"))
+        language = session.get("language")
         session.clear()  # a fresh cookie at every sign-in: no session fixation
+        if language:  # the language chosen on the sign-in page stays
+            session["language"] = language
         services.start_session(user, request.user_agent.string)
         db.session.commit()
         login_user(user)

@@ -73,7 +73,7 @@ class WithoutBiaMixin:
 class AssessmentForm(CaseRecordForm):
     kind = RadioField(_l("Kind of assessment"), choices=list(ASSESSMENT_KIND_LABELS.items()),
                       validators=[InputRequired(_l("Choose the kind of assessment."))])
-    assessed_at = when_field(_l("When the assessment was completed (UTC)"))
+    assessed_at = when_field(_l("When the assessment was completed"))
     interpreter_used = BooleanField(_l("An interpreter was used"))
     child_views = _narrative(BIA_AREAS["child_views"], rows=5)
     family = _narrative(BIA_AREAS["family"])
@@ -115,7 +115,7 @@ class MeasureForm(Form):
 
 
 class PlanForm(WithoutBiaMixin, CaseRecordForm):
-    made_at = when_field(_l("When the plan was agreed (UTC)"))
+    made_at = when_field(_l("When the plan was agreed"))
     review_on = DateField(
         _l("Review date"), validators=[InputRequired(_l("Enter the review date."))],
         description=_l("At most %(n)d days after the plan.", n=PLAN_REVIEW_MAX_DAYS),
@@ -226,7 +226,7 @@ class ApproveForm(FlaskForm):
 
 
 class ExplanationForm(CaseRecordForm):
-    explained_at = when_field(_l("When the decision was explained (UTC)"))
+    explained_at = when_field(_l("When the decision was explained"))
     explanation = _narrative(
         _l("How the decision was explained to the child, and how they took it"), rows=4)
 

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -31,6 +30,7 @@ from casework.cases.choices import (
 )
 from casework.cases.services import ChildDetails
 from casework.models import utcnow
+from casework.web.fields import LocalDateTimeField
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -72,10 +72,8 @@ class ChildForm(FlaskForm):
     separation = RadioField(
         _l("Situation"), choices=list(SEPARATION_LABELS.items()), validators=[InputRequired()]
     )
-    encountered_at = DateTimeLocalField(
-        _l("Date and time of encounter (UTC)"), format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired()],
-    )
+    encountered_at = LocalDateTimeField(_l("Date and time of encounter"),
+                                        validators=[InputRequired()])
     encounter_type = SelectField(_l("Where the child was encountered"),
                                  choices=list(ENCOUNTER_LABELS.items()))
     encounter_place = StringField(_l("Place of encounter"),

@@ -1,6 +1,6 @@
 import click
 
-from casework.accounts import queries, services
+from casework.accounts import queries, services, timezones
 from casework.accounts.roles import Country, Role
 from casework.cli import casework_cli, fail
 from casework.extensions import db
@@ -10,10 +10,12 @@ from casework.extensions import db
 @click.option("--code", required=True)
 @click.option("--name", required=True)
 @click.option("--country", required=True, type=click.Choice([c.value for c in Country]))
-def create_office(code: str, name: str, country: str) -> None:
+@click.option("--timezone", type=click.Choice(list(timezones.ZONES)),
+              help="IANA time zone; default: central Mexico or US central by country")
+def create_office(code: str, name: str, country: str, timezone: str | None) -> None:
     """Create an office in Mexico or the United States."""
     try:
-        office = services.create_office(code, name, country)
+        office = services.create_office(code, name, country, timezone)
     except services.AccountError as exc:
         fail(str(exc))
     db.session.commit()

@@ -18,7 +18,8 @@ from casework.extensions import db
 # Development only (seed-demo refuses production); printed for the person running it.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
 
-OFFICES = [("MX-TIJ", "Tijuana", "MX"), ("US-SAN", "San Diego", "US")]
+OFFICES = [("MX-TIJ", "Tijuana", "MX", "America/Tijuana"),
+           ("US-SAN", "San Diego", "US", "America/Los_Angeles")]
 STAFF = [
     ("caseworker", Role.CASEWORKER), ("paralegal", Role.PARALEGAL),
     ("attorney", Role.ATTORNEY), ("supervisor", Role.SUPERVISOR),
@@ -34,7 +35,7 @@ CHILDREN = [
 
 def demo_logins() -> list[tuple[str, str]]:
     logins = [("admin@demo.casework.test", "admin")]
-    for code, _, _ in OFFICES:
+    for code, *_ in OFFICES:
         logins += [(f"{slug}.{code.split('-')[1].lower()}@demo.casework.test", role.value)
                    for slug, role in STAFF]
     return logins
@@ -57,8 +58,8 @@ def seed_demo() -> None:
 
 
 def _create() -> None:
-    offices = {code: accounts.create_office(code, name, country)
-               for code, name, country in OFFICES}
+    offices = {code: accounts.create_office(code, name, country, zone)
+               for code, name, country, zone in OFFICES}
     accounts.create_user(email="admin@demo.casework.test", name="Ada Admin", role=Role.ADMIN,
                          office=offices["MX-TIJ"], password=DEMO_PASSWORD)
     staff: dict[tuple[str, Role], object] = {}

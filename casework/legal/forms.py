@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -42,11 +41,11 @@ from casework.legal.models import FORMAT_LABELS
 from casework.legal.services import OrientationDetails
 from casework.models import utcnow
 from casework.screening.forms import (
-    DATETIME_FORMAT,
     CaseRecordForm,
     LanguageMixin,
     when_field,
 )
+from casework.web.fields import LocalDateTimeField
 
 
 def _choices(labels: dict, empty=None) -> list:
@@ -100,7 +99,7 @@ class LegalForm(CaseRecordForm):
 class OrientationForm(LanguageMixin, CaseRecordForm):
     """The evidence of the `legal.kyr` checkpoint."""
 
-    delivered_at = when_field(_l("When the orientation was given (UTC)"))
+    delivered_at = when_field(_l("When the orientation was given"))
     presenter = StringField(_l("Presenter"), validators=[
         DataRequired(_l("Give the presenter's name.")), Length(max=200)])
     provider = StringField(_l("Legal service provider"), validators=[
@@ -125,7 +124,7 @@ class OrientationForm(LanguageMixin, CaseRecordForm):
 # --- legal.screening ---------------------------------------------------------
 
 class LegalScreeningForm(LegalForm):
-    screened_at = when_field(_l("When the screening was completed (UTC)"))
+    screened_at = when_field(_l("When the screening was completed"))
     considered = MultiCheckboxField(_l("Relief considered"), choices=_choices(RELIEF_LABELS))
     identified = MultiCheckboxField(_l("Relief the child may qualify for"),
                                     choices=_choices(RELIEF_LABELS))
@@ -277,16 +276,16 @@ class ProceedingForm(LegalForm):
                                           nta_on=self.nta_on.data)
 
 
-def _datetime_field(label, required: bool = False) -> DateTimeLocalField:
+def _datetime_field(label, required: bool = False) -> LocalDateTimeField:
     validators = ([InputRequired(_l("Enter the date and time."))] if required
                   else [Optional()])
-    return DateTimeLocalField(label, format=DATETIME_FORMAT, validators=validators)
+    return LocalDateTimeField(label, validators=validators)
 
 
 class NextHearingMixin:
     notes = TextAreaField(_l("Notes on the hearing"), validators=[Optional(), Length(max=10000)],
                           render_kw={"rows": 2})
-    next_at = _datetime_field(_l("Next hearing set by the court (UTC)"))
+    next_at = _datetime_field(_l("Next hearing set by the court"))
     next_kind = SelectField(_l("Type of the next hearing"),
                             choices=_choices(HEARING_KIND_LABELS, _l("Choose the type")),
                             validators=[Optional()])
@@ -299,7 +298,7 @@ class HearingForm(NextHearingMixin, LegalForm):
     kind = SelectField(_l("Type of hearing"),
                        choices=_choices(HEARING_KIND_LABELS, _l("Choose the type")),
                        validators=[DataRequired(_l("Choose the type of hearing."))])
-    scheduled_at = _datetime_field(_l("Date and time (UTC)"), required=True)
+    scheduled_at = _datetime_field(_l("Date and time"), required=True)
     judge = StringField(_l("Immigration judge"), validators=[Optional(), Length(max=200)])
     outcome = SelectField(
         _l("Outcome"), validators=[Optional()],

@@ -135,7 +135,7 @@ class MemberForm(FlaskForm):
 class TracingForm(CaseRecordForm):
     """A tracing action; on the `contact-origin-country` action page, always such contact."""
 
-    occurred_at = when_field(_l("When (UTC)"))
+    occurred_at = when_field(_l("When"))
     member_id = SelectField(_l("Relative traced"), validators=[Optional()])
     channel = SelectField(_l("Channel"),
                           choices=[("", _l("Choose the channel")),
@@ -184,7 +184,7 @@ class TracingForm(CaseRecordForm):
 class VerificationForm(CaseRecordForm):
     member_id = SelectField(_l("Relative"),
                             validators=[DataRequired(_l("Choose the relative."))])
-    verified_at = when_field(_l("When the verification was concluded (UTC)"))
+    verified_at = when_field(_l("When the verification was concluded"))
     documents_seen = BooleanField(_l("Documents were seen"))
     documents = TextAreaField(_l("Which documents"), validators=[Optional(), Length(max=5000)],
                               render_kw={"rows": 2},
@@ -230,7 +230,7 @@ class VerificationForm(CaseRecordForm):
 # --- sponsor assessment -----------------------------------------------------------------
 
 class AssessmentForm(CaseRecordForm):
-    assessed_at = when_field(_l("When the assessment was made (UTC)"))
+    assessed_at = when_field(_l("When the assessment was made"))
     category = RadioField(_l("Sponsor category"),
                           choices=[(k.value, v) for k, v in CATEGORY_LABELS.items()],
                           validators=[InputRequired(_l("Choose the category."))])
@@ -303,7 +303,7 @@ class CheckForm(CaseRecordForm):
                        choices=[("", _l("Choose the check")),
                                 *((k.value, v) for k, v in CHECK_LABELS.items())],
                        validators=[DataRequired(_l("Choose the check."))])
-    completed_at = when_field(_l("When it was completed (UTC)"))
+    completed_at = when_field(_l("When it was completed"))
     passed = RadioField(_l("Result"), choices=[("yes", _l("Passed (complete, verified, cleared "
                                                          "or favourable)")),
                                                ("no", _l("Not passed"))],
@@ -340,7 +340,7 @@ class SiblingUnlinkForm(FlaskForm):
 
 
 class SiblingDecisionForm(CaseRecordForm):
-    decided_at = when_field(_l("When it was decided (UTC)"))
+    decided_at = when_field(_l("When it was decided"))
     together = RadioField(
         _l("Will the child stay with the linked siblings?"),
         choices=[("yes", _l("Yes: the siblings are placed or released together")),
@@ -383,7 +383,7 @@ class ReleaseForm(ActionForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
-        self.occurred_at.label.text = _l("Release date and time (UTC)")
+        self.occurred_at.label.text = _l("Release date and time")
         assessment = current_assessment(case)
         self.sponsor = assessment.member if assessment is not None else None
 
@@ -395,7 +395,7 @@ class ReleaseForm(ActionForm):
 # --- follow-up --------------------------------------------------------------------------------
 
 class FollowUpForm(CaseRecordForm):
-    contacted_at = when_field(_l("When (UTC)"))
+    contacted_at = when_field(_l("When"))
     kind = RadioField(_l("Kind of contact"),
                       choices=[(k.value, v) for k, v in FOLLOW_UP_LABELS.items()],
                       validators=[InputRequired(_l("Choose the kind of contact."))])

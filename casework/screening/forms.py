@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     RadioField,
     SelectField,
     StringField,
@@ -42,6 +41,7 @@ from casework.screening.services import (
     ScreeningDetails,
     screening_problems,
 )
+from casework.web.fields import LocalDateTimeField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 OTHER_LANGUAGE = "other"
@@ -50,9 +50,8 @@ LANGUAGE_CHOICES = [("", _l("Choose a language")), *LANGUAGES,
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 
 
-def when_field(label) -> DateTimeLocalField:
-    return DateTimeLocalField(label, format=DATETIME_FORMAT,
-                              validators=[InputRequired(_l("Enter the date and time."))])
+def when_field(label) -> LocalDateTimeField:
+    return LocalDateTimeField(label, validators=[InputRequired(_l("Enter the date and time."))])
 
 
 def _to_minute(when: datetime) -> datetime:
@@ -124,7 +123,7 @@ class LanguageMixin:
 
 
 class ConsentForm(LanguageMixin, CaseRecordForm):
-    given_at = when_field(_l("When consent was given (UTC)"))
+    given_at = when_field(_l("When consent was given"))
     language = SelectField(_l("Language the consent was explained in"),
                            choices=LANGUAGE_CHOICES,
                            validators=[DataRequired(_l("Choose the language."))])
@@ -182,7 +181,7 @@ class ConsentForm(LanguageMixin, CaseRecordForm):
 
 class CustodyEventForm(CaseRecordForm):
     kind = SelectField(_l("Step"), validators=[DataRequired(_l("Choose the step."))])
-    occurred_at = when_field(_l("When it happened (UTC)"))
+    occurred_at = when_field(_l("When it happened"))
     details = TextAreaField(
         _l("Record reference and details"), validators=[Optional(), Length(max=5000)],
         render_kw={"rows": 3},
@@ -213,7 +212,7 @@ class ScreeningForm(CaseRecordForm):
     """What every screening records; the subclasses add the outcome."""
 
     kind: ScreeningKind
-    completed_at = when_field(_l("When the screening was completed (UTC)"))
+    completed_at = when_field(_l("When the screening was completed"))
     interpreter_used = BooleanField(_l("An interpreter was used"))
     referral_made = BooleanField(_l("A referral was made"))
     referral_to = StringField(_l("Referred to"), validators=[Optional(), Length(max=300)],

@@ -17,7 +17,7 @@ from casework.workflow import policy
 class ReviewForm(CaseRecordForm):
     """The evidence of the `case.review` checkpoint."""
 
-    reviewed_at = when_field(_l("When the case was reviewed (UTC)"))
+    reviewed_at = when_field(_l("When the case was reviewed"))
     note = TextAreaField(_l("Review note"), validators=[
         DataRequired(_l("Write the review note.")), Length(max=20000)], render_kw={"rows": 6})
     decisions = TextAreaField(

@@ -26,6 +26,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from casework import modules
+from casework.accounts import timezones
 from casework.accounts.models import Office, User, supervised_office
 from casework.accounts.passwords import hash_password
 from casework.accounts.roles import Country, Role
@@ -142,7 +143,8 @@ def ensure_staff(password: str, rng: random.Random) -> Staff:
         office = existing.get(profile.code)
         if office is None:
             office = Office(id=uuid.uuid4(), code=profile.code, name=profile.name,
-                            country=Country(profile.country))
+                            country=Country(profile.country),
+                            timezone=timezones.default_zone(profile.country))
             db.session.add(office)
         staff.offices[profile.code] = office.id
     db.session.flush()

@@ -65,7 +65,7 @@ class RecordForm(CaseRecordForm):
 # --- transfer -------------------------------------------------------------------------
 
 class TransferPlanForm(RecordForm):
-    planned_at = when_field(_l("When the plan was agreed (UTC)"))
+    planned_at = when_field(_l("When the plan was agreed"))
     to_office = SelectField(_l("Receiving office in the United States"),
                             validators=[DataRequired(_l("Choose the receiving office."))])
     family = _text(_l("Verified family member or sponsor in the US: name, relationship, "
@@ -113,7 +113,7 @@ class TransferPlanForm(RecordForm):
 
 
 class TransferHandoverForm(RecordForm):
-    handed_over_at = when_field(_l("When the receiving office took the child over (UTC)"))
+    handed_over_at = when_field(_l("When the receiving office took the child over"))
     received_by = StringField(_l("Officer who received the child: name and post"),
                               validators=[Optional(), Length(max=300)])
     child_condition = _choose(_l("The child's condition"), CONDITION_LABELS,
@@ -136,7 +136,7 @@ class TransferHandoverForm(RecordForm):
 # --- return ----------------------------------------------------------------------------
 
 class ReturnPlanForm(RecordForm):
-    planned_at = when_field(_l("When the plan was agreed (UTC)"))
+    planned_at = when_field(_l("When the plan was agreed"))
     receiving_authority = _choose(_l("Receiving authority"), AUTHORITY_LABELS,
                                   _l("Choose the receiving authority."))
     authority_name = StringField(_l("Name of the other authority"),
@@ -210,7 +210,7 @@ class ReturnPlanForm(RecordForm):
 
 
 class ReturnHandoverForm(RecordForm):
-    handed_over_at = when_field(_l("When the child was handed over (UTC)"))
+    handed_over_at = when_field(_l("When the child was handed over"))
     receiving_authority = _choose(_l("Receiving entity"), AUTHORITY_LABELS,
                                   _l("Choose the receiving entity."))
     officer = StringField(_l("Receiving officer: name and post"),
@@ -237,7 +237,7 @@ class FollowUpForm(RecordForm):
     month = SelectField(_l("Follow-up"), choices=[("", _l("Choose"))] + [
         (str(m), _l("%(n)d months after return", n=m) if m > 1 else _l("1 month after return"))
         for m in FOLLOW_UP_MONTHS], validators=[DataRequired(_l("Choose the follow-up."))])
-    contacted_at = when_field(_l("When the child was seen (UTC)"))
+    contacted_at = when_field(_l("When the child was seen"))
     partner = StringField(_l("Who did the follow-up (partner organisation)"),
                           validators=[Optional(), Length(max=300)])
     psychosocial = _text(_l("Psychosocial support"))
@@ -280,7 +280,7 @@ class TransferActionForm(CaseActionForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        self.occurred_at.label.text = _l("When the child crossed into the US (UTC)")
+        self.occurred_at.label.text = _l("When the child crossed into the US")
         plan = services.current_transfer_plan(case)
         if plan is not None and plan.transferred_at is None:
             self.summary = [(_l("Receiving office"), plan.to_office.name),
@@ -303,7 +303,7 @@ class ReturnActionForm(CaseActionForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        self.occurred_at.label.text = _l("When the child left (UTC)")
+        self.occurred_at.label.text = _l("When the child left")
         plan = services.current_return_plan(case)
         if plan is not None and plan.returned_at is None:
             self.summary = [
@@ -339,7 +339,7 @@ class ReunifyAbroadForm(CaseActionForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        self.occurred_at.label.text = _l("When the child was handed to the family (UTC)")
+        self.occurred_at.label.text = _l("When the child was handed to the family")
 
     def reunification(self) -> services.ReunificationDetails:
         return services.ReunificationDetails(

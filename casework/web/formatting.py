@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import format_date, format_datetime, get_timezone, ngettext
+from flask_babel import gettext as _
 
+from casework.accounts import timezones
 from casework.models import utcnow
 
 
@@ -31,8 +33,27 @@ def due_text(due_at: datetime | None, now: datetime | None = None) -> str:
 
 
 def when(value: datetime | None) -> str:
-    """A short date and time, saying its zone: staff work across several time zones."""
-    return f"{format_datetime(value, 'short')} UTC" if value else ""
+    """A short date and time in the office's time zone, saying which zone: a case moves
+    between offices in several zones, and a deadline must not read an hour off."""
+    if not value:
+        return ""
+    return _("%(datetime)s %(zone)s", datetime=format_datetime(value, "short"),
+             zone=format_datetime(value, "zzz"))
+
+
+def office_zone_name() -> str:
+    """The zone of the signed-in user's office (Flask-Babel's timezone selector)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.office.timezone
+    return "UTC"
+
+
+def zone_label() -> str:
+    name = str(get_timezone())
+    return str(timezones.ZONES.get(name, name))
 
 
 def register_filters(app: Flask) -> None:

@@ -26,11 +26,16 @@ def index():
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
+    """The switcher on every page: saved on the account when signed in (so it follows
+    the user to any computer), and on this browser's session before sign-in."""
     from flask import current_app
 
     lang = request.form.get("language")
     if lang in current_app.config["LANGUAGES"]:
         session["language"] = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
     return redirect(safe_next_url(request.form.get("next")) or url_for("home.index"))
 
 

@@ -2,10 +2,11 @@ from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from casework.models import utcnow
+from casework.web.fields import LocalDateTimeField
 from casework.workflow.engine import MIN_OVERRIDE_REASON
 
 CLOSURE_OUTCOMES = [
@@ -29,8 +30,7 @@ PROCEEDINGS = [
 
 
 class ActionForm(FlaskForm):
-    occurred_at = DateTimeLocalField(_l("When (UTC)"), format="%Y-%m-%dT%H:%M",
-                                     validators=[InputRequired()])
+    occurred_at = LocalDateTimeField(_l("When"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10000)],
                          render_kw={"rows": 4})
 

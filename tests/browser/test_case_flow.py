@@ -63,7 +63,7 @@ def test_caseworker_registers_finds_and_edits_a_case(page, app, caseworker, live
     page.get_by_label("Spanish", exact=True).check()
     page.get_by_label("Needs an interpreter").check()
     page.get_by_role("radio", name=re.compile(r"^Unaccompanied")).check()
-    page.get_by_label("Date and time of encounter (UTC)").fill(
+    page.get_by_label("Date and time of encounter").fill(
         encountered.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Where the child was encountered").select_option(label="In Mexico")
     page.get_by_label("Place of encounter").fill("Estación migratoria Siglo XXI, Tapachula")

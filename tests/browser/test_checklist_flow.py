@@ -47,7 +47,7 @@ def test_caseworker_completes_screenings_and_sees_the_checklist_change(
     for key, outcome in (("screen.safety", "No urgent needs found"),
                          ("screen.trafficking", "No indicators of trafficking or exploitation")):
         _row(page, key).get_by_role("link", name="Open the form").click()
-        page.get_by_label("When the screening was completed (UTC)").fill(when)
+        page.get_by_label("When the screening was completed").fill(when)
         page.get_by_label(outcome).check()
         page.get_by_role("button", name="Record the screening").click()
         expect(page.get_by_role("status").first).to_be_visible()

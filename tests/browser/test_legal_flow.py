@@ -68,13 +68,13 @@ def test_attorney_records_representation_and_a_hearing_that_reaches_the_calendar
     expect(page.get_by_role("status").first).to_contain_text("Proceedings recorded.")
 
     page.get_by_label("Type of hearing").select_option(label="Master calendar hearing")
-    page.get_by_label("Date and time (UTC)").fill(
+    page.get_by_label("Date and time").fill(
         (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Immigration judge").fill("Judge Ruth Okafor")
     page.get_by_role("button", name="Record the hearing").click()
     expect(page.get_by_text("A hearing in the past cannot be upcoming")).to_be_visible()
     expect(page.get_by_label("Immigration judge")).to_have_value("Judge Ruth Okafor")
-    page.get_by_label("Date and time (UTC)").fill(hearing_at.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Date and time").fill(hearing_at.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Record the hearing").click()
     expect(page.get_by_role("status").first).to_contain_text("Hearing recorded.")
     expect(page.get_by_role("region", name="Hearings")).to_contain_text("Upcoming")

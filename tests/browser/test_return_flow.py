@@ -79,7 +79,7 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
            ).to_be_visible()
     _row(page, "bi.bia").get_by_role("link", name="Open the form").click()
     page.get_by_label("Short (initial) assessment").check()
-    page.get_by_label("When the assessment was completed (UTC)").fill(
+    page.get_by_label("When the assessment was completed").fill(
         (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("The child's views, in their own words").fill(
         "Quiere volver con su abuela en Momostenango.")
@@ -127,7 +127,7 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
     # --- The caseworker explains the decision to the child, then plans the return.
     _sign_in(page, caseworker)
     page.goto(f"/cases/{case_id}/best-interests/determination")
-    page.get_by_label("When the decision was explained (UTC)").fill(_this_minute())
+    page.get_by_label("When the decision was explained").fill(_this_minute())
     page.get_by_label("How the decision was explained to the child, and how they took it"
                       ).fill("In K'iche', with an interpreter; she asked about school.")
     page.get_by_role("button", name="Record the explanation").click()
@@ -135,7 +135,7 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
     page.goto(f"/cases/{case_id}")
     expect(_row(page, "bi.bid")).to_have_attribute("data-status", "met")
     _row(page, "return.plan").get_by_role("link", name="Open the form").click()
-    page.get_by_label("When the plan was agreed (UTC)").fill(
+    page.get_by_label("When the plan was agreed").fill(
         (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("combobox", name="Receiving authority").select_option(
         label="PGN (Guatemala)")
@@ -160,7 +160,7 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
     page.get_by_role("link", name="Record the return to the country of origin").click()
     expect(page.get_by_text("Every checkpoint this action needs is met.")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Lic. Rosa Pérez, DIF")
-    page.get_by_label("When the child left (UTC)").fill(_this_minute())
+    page.get_by_label("When the child left").fill(_this_minute())
     page.get_by_label(re.compile("left with the specialised escort")).check()
     page.get_by_label("The travel documents were checked").check()
     page.get_by_role("button", name=re.compile("^Record: ")).click()
@@ -169,7 +169,7 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
 
     # --- The reception handover, then the first reintegration follow-up.
     page.get_by_role("link", name="Record the reception handover").click()
-    page.get_by_label("When the child was handed over (UTC)").fill(_this_minute())
+    page.get_by_label("When the child was handed over").fill(_this_minute())
     page.get_by_label("Receiving entity").select_option(label="PGN (Guatemala)")
     page.get_by_label("Receiving officer: name and post").fill("Lic. Ana Coj, PGN Quetzaltenango")
     page.get_by_label("The child's condition", exact=True).select_option(label="Well")
@@ -179,7 +179,7 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
 
     page.get_by_role("link", name="Record a follow-up").click()
     page.get_by_label("Follow-up", exact=True).select_option(label="1 month after return")
-    page.get_by_label("When the child was seen (UTC)").fill(_this_minute())
+    page.get_by_label("When the child was seen").fill(_this_minute())
     page.get_by_label("Psychosocial support").fill("Weekly group at the Casa del Migrante.")
     page.get_by_label("School", exact=True).select_option(label="Attending school or training")
     page.get_by_label("Safety check").fill("No contact with the recruiters.")

@@ -85,7 +85,7 @@ def test_caseworker_traces_verifies_assesses_and_releases_to_a_parent(
     page.goto(case_url)
     page.locator("tr[data-checkpoint='ftr.trace']").get_by_role(
         "link", name="Open the form").click()
-    page.get_by_label("When (UTC)").fill(_when(6))
+    page.get_by_label("When").fill(_when(6))
     page.get_by_label("Relative traced").select_option(label=f"Mother: {' '.join(MOTHER)}")
     page.get_by_label("Channel").select_option(label="Phone")
     page.get_by_label("Contact made with the relative").check()
@@ -101,7 +101,7 @@ def test_caseworker_traces_verifies_assesses_and_releases_to_a_parent(
     family = page.get_by_role("region", name="Family tracing and reunification")
     family.get_by_role("link", name="Verification").click()
     page.get_by_label("Relative", exact=True).select_option(label=f"Mother: {' '.join(MOTHER)}")
-    page.get_by_label("When the verification was concluded (UTC)").fill(_when(5))
+    page.get_by_label("When the verification was concluded").fill(_when(5))
     page.get_by_label("Documents were seen").check()
     page.get_by_label("Which documents").fill("Birth certificate naming the mother; her ID.")
     page.get_by_label("The child was interviewed").check()
@@ -115,7 +115,7 @@ def test_caseworker_traces_verifies_assesses_and_releases_to_a_parent(
     # --- Sponsor assessment: category 1, then the three checks it needs.
     family = page.get_by_role("region", name="Family tracing and reunification")
     family.get_by_role("link", name="Sponsor assessment").click()
-    page.get_by_label("When the assessment was made (UTC)").fill(_when(4))
+    page.get_by_label("When the assessment was made").fill(_when(4))
     page.get_by_label("Category 1: parent or legal guardian").check()
     page.get_by_label("Sponsor", exact=True).select_option(label=f"Mother: {' '.join(MOTHER)}")
     page.get_by_label("Household members").fill("Her partner (41) and a son (9).")
@@ -126,7 +126,7 @@ def test_caseworker_traces_verifies_assesses_and_releases_to_a_parent(
                          ("Background checks (sponsor and adult household members)", 2)):
         page.get_by_role("link", name="Record a check").click()
         page.get_by_label("Check", exact=True).select_option(label=label)
-        page.get_by_label("When it was completed (UTC)").fill(_when(hours))
+        page.get_by_label("When it was completed").fill(_when(hours))
         page.get_by_label(re.compile("^Passed")).check()
         page.get_by_role("button", name="Record the check").click()
         expect(page.get_by_role("status").first).to_contain_text("Sponsor check recorded.")
@@ -140,7 +140,7 @@ def test_caseworker_traces_verifies_assesses_and_releases_to_a_parent(
     expect(release).to_contain_text("Allowed")
     release.get_by_role("link", name="Release to a sponsor").click()
     expect(page.get_by_role("main")).to_contain_text(f"Sponsor: Mother: {' '.join(MOTHER)}")
-    page.get_by_label("Release date and time (UTC)").fill(_when(1))
+    page.get_by_label("Release date and time").fill(_when(1))
     page.get_by_label("Address the child is released to").fill(ADDRESS)
     page.get_by_role("button", name="Record: Release to a sponsor").click()
 
