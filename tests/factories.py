@@ -488,3 +488,10 @@ def on_team(case: Case, *users: User) -> None:
         if u.id not in present:
             db.session.add(CaseTeamMember(case_id=case.id, user_id=u.id))
     db.session.commit()
+
+
+def zone(name: str):
+    """A time zone of the office list (accounts/timezones.py)."""
+    from casework.accounts.timezones import zone as office_zone
+
+    return office_zone(name)
