@@ -134,8 +134,6 @@ def _select_locale() -> str:
     before sign-in."""
     from flask import current_app
 
-    from casework.accounts.roles import Country
-
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and jobs: the organisation's default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -148,7 +146,7 @@ def _select_locale() -> str:
     if browser:
         return browser
     if signed_in:
-        return "es" if current_user.office.country == Country.MX else "en"
+        return current_user.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -80,6 +80,14 @@ class User(UUIDMixin, TimestampMixin, Base):
     def get_id(self) -> str | None:
         return self.session_token
 
+    @property
+    def language(self) -> str:
+        """The saved choice, else the office country's language (Spanish in Mexico):
+        for pages without a browser language and for what is sent to the user."""
+        if self.locale in ("es", "en"):
+            return self.locale
+        return "es" if self.office.country == Country.MX else "en"
+
     def office_ids_in_scope(self) -> set[uuid.UUID]:
         """Offices whose cases this user sees (the case team adds more)."""
         if self.role == Role.ADMIN:

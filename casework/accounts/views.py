@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from casework.accounts import mfa, services
@@ -93,8 +94,10 @@ def mfa_verify():
             after = _relogin_after_mfa()
             left = mfa.recovery_codes_left(current_user)
             if left <= 3:
-                flash(_("You have %(n)d recovery codes left. Make new ones on your account "
-                        "page.", n=left), "warning")
+                flash(ngettext("You have %(num)d recovery code left. Make new ones on your "
+                               "account page.",
+                               "You have %(num)d recovery codes left. Make new ones on your "
+                               "account page.", left), "warning")
             return redirect(after or url_for("home.index"))
     return render_template("accounts/mfa_verify.html", form=form), status
 
@@ -172,7 +175,8 @@ def end_session(session_id):
 def end_other_sessions():
     ended = services.end_other_sessions(current_user)
     db.session.commit()
-    flash(_("%(n)d other sessions have been ended.", n=ended), "success")
+    flash(ngettext("%(num)d other session has been ended.",
+                   "%(num)d other sessions have been ended.", ended), "success")
     return redirect(url_for("accounts.account"))
 
 

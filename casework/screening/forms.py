@@ -1,8 +1,8 @@
 """Consent, custody and screening forms: the evidence of the intake and screening checkpoints.
 
-Dates are entered in UTC, like every form of the app, and are checked against
-the clock and against the case (nothing about a child happens before the child
-was encountered).
+Times are typed in the office's time zone (web/fields.py) and stored in UTC; they are
+checked against the clock and against the case (nothing about a child happens before
+the child was encountered).
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def render(digests: list[SupervisorDigest], now: datetime) -> str:
         lines = [_("casework daily digest, %(when)s UTC", when=format_datetime(now, "short")),
                  ""]
     for d in digests:
-        with force_locale(d.supervisor.locale or default):
+        with force_locale(d.supervisor.language):
             lines += _section(d, now)
     return "\n".join(lines) + "\n"
 

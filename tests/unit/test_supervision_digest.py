@@ -21,7 +21,10 @@ from tests import supervision_scenario
 
 @pytest.fixture
 def s(world):
-    return supervision_scenario.build(world)
+    scenario = supervision_scenario.build(world)
+    scenario.sup.locale = "en"  # the Mexican supervisor chose English; see the test below
+    db.session.commit()
+    return scenario
 
 
 def _run(app, *args):
@@ -92,3 +95,11 @@ def test_a_bad_moment_is_refused(app, ctx):
 def test_nothing_to_do_is_said_plainly(app, world):
     out = _run(app).output
     assert "Nothing overdue or due soon." in _section(out, world("MX", Role.SUPERVISOR))
+
+
+def test_a_supervisor_with_no_saved_language_gets_the_office_country_language(app, s):
+    s.sup.locale = None  # a Mexican office: Spanish
+    db.session.commit()
+    out = _section(_run(app, "--now", (utcnow() + timedelta(days=1)).isoformat()).output,
+                   s.sup)
+    assert "Vencidos:" in out and "Overdue" not in out
