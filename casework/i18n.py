@@ -39,10 +39,17 @@ def extract() -> Catalog:
         method_map, options_map = parse_mapping_cfg(cfg)
     catalog = Catalog(project="casework", version="1", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
+            ROOT, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True,
+            directory_filter=_searched):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
                     context=context)
     return catalog
+
+
+def _searched(dirpath: str) -> bool:
+    # Babel's default skips folders starting with "_": that would miss templates/_macros.
+    name = Path(dirpath).name
+    return not name.startswith(".") and name not in ("__pycache__", "node_modules")
 
 
 def catalog_path(locale: str) -> Path:

@@ -333,6 +333,9 @@ def panel(office: Office, size: int = 3) -> list[User]:
     return [user(roles[i % len(roles)], office) for i in range(size)]
 
 
+EXPLANATION = "Explained in K'iche' with an interpreter; she was relieved."
+
+
 def approved_bid(case: Case, drafter: User, approver: User, recommendation: str = "return",
                  members: list[User] | None = None, explain: bool = True, **overrides):
     """A BID decided by a panel of three, approved, and (by default) explained to the child."""
@@ -344,8 +347,7 @@ def approved_bid(case: Case, drafter: User, approver: User, recommendation: str 
     bi.approve_bid(b, actor=approver)
     if explain:
         bi.record_explanation(b, bi.ExplanationDetails(
-            explained_at=recent(minutes=0), explanation="Explained in K'iche' with an "
-            "interpreter; she was relieved."), actor=drafter)
+            explained_at=recent(minutes=0), explanation=EXPLANATION), actor=drafter)
     return b
 
 
