@@ -5,22 +5,11 @@ a function `(user, limit) -> list[QueueItem]` giving at most `limit` items in th
 user's scope that this user may sign off or approve now. The queue merges the
 sources and sorts by `since`. Checkpoint sign-offs are the first source (below).
 
-Another module adds its own items without editing this one. The BID module, for
-example, adds "BIDs awaiting approval" from its views.py (which the app loads at
-start-up):
-
-    from casework.supervision.queue import QueueItem, queue_source
-
-    @queue_source("best_interests.bids")
-    def bids_awaiting_approval(user, limit):
-        ...  # one query, scoped with cases.queries.visible_to(user)
-        return [QueueItem(source="best_interests.bids", kind=_l("BID approval"),
-                          case_id=..., case_number=..., office_code=...,
-                          title=_l("Best interests determination"),
-                          recommendations=("R5", "R4", "R3"), since=bid.decided_at,
-                          by=drafter_name, open_url=url_for("best_interests.bid", ...),
-                          sign_off_url=None)  # approved on its own page, with its form
-                for ... in rows]
+Another module adds its own items without editing this one, from a `queue.py` of
+its own that create_app loads (casework/modules.py); this module imports none of
+them. The BID module's (casework/best_interests/queue.py) adds "BIDs awaiting
+approval": one query scoped with `cases.queries.visible_to(user)`, items with
+`sign_off_url=None`, because a BID is approved on its own page with its form.
 
 An item with a `sign_off_url` is signed off from the list (a POST with the CSRF
 token and `next` back to the queue); one without is approved on its `open_url`.

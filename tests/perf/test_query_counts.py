@@ -128,15 +128,23 @@ def test_case_page_and_its_record_pages(app, make, signin, page):
 
 
 def test_sign_off_queue(app, make, signin):
+    """Checkpoint sign-offs and BIDs awaiting approval, n of each."""
+
     def measure(n):
         office = make.office("US")
         supervisor = make.user(Role.SUPERVISOR, office)
+        members = make.panel(office)
         for _ in range(n):
             caseworker = make.user(Role.CASEWORKER, office)
             case = make.case(caseworker)
             make.consent(case, caseworker, given_at=factories.recent(hours=2))
+            make.assessment(case, caseworker)
+            bid = make.bid(case, caseworker)
+            for member in members:
+                make.vote(bid, member)
         db.session.commit()
-        return _request(signin, supervisor, "GET", "/supervision/sign-offs")
+        return _request(signin, supervisor, "GET", "/supervision/sign-offs",
+                        expect="BID approval")
 
     assert_flat(measure)
 

@@ -320,6 +320,87 @@ def test_another_module_adds_its_items_to_the_queue(s, signin):
         queue.queue_source("workflow.checkpoints")(bids)
 
 
+def _decided_bid(make, case, drafter, members, *, days_ago: float, votes=None):
+    """A BID on `case` whose panel voted `days_ago` (all concur unless `votes` says)."""
+    from casework.best_interests.models import BidVote
+
+    make.assessment(case, drafter)
+    bid = make.bid(case, drafter)
+    for member, vote in zip(members, votes or ["concur"] * len(members), strict=True):
+        make.vote(bid, member, vote)
+    db.session.execute(sa.update(BidVote).where(BidVote.bid_id == bid.id)
+                       .values(voted_at=utcnow() - timedelta(days=days_ago)))
+    db.session.commit()
+    return bid
+
+
+def _queue_rows(browser) -> list[tuple[str, str]]:
+    text = browser.get("/supervision/sign-offs").get_data(as_text=True)
+    return re.findall(r'<tr data-case="([^"]+)" data-source="([^"]+)">', text)
+
+
+def test_bids_awaiting_approval_join_the_queue_oldest_first(s, signin, make, world):
+    from casework.best_interests.models import BestInterestsDetermination
+
+    mx_panel, us_panel = make.panel(s.mx), make.panel(s.us)
+    old = _decided_bid(make, make.case(s.cw), s.cw, mx_panel, days_ago=30)
+    recent = _decided_bid(make, make.case(s.cw2, office=s.mx2), s.cw2, mx_panel, days_ago=0.01)
+    # Not for this supervisor: another country's; a panel still voting; a panel that did
+    # not concur (it is reopened, not approved); one drafted by this supervisor when a
+    # caseworker (since promoted: nobody approves their own draft).
+    us_cw = world("US", Role.CASEWORKER)
+    abroad = _decided_bid(make, make.case(us_cw), us_cw, us_panel, days_ago=40)
+    voting = _decided_bid(make, make.case(s.cw), s.cw, mx_panel[:2], days_ago=50)
+    rejected = _decided_bid(make, make.case(s.cw), s.cw, mx_panel, days_ago=50,
+                            votes=["concur", "dissent", "dissent"])
+    own = _decided_bid(make, make.case(s.cw), s.cw, mx_panel, days_ago=60)
+    own.drafted_by_id = s.sup.id
+    db.session.commit()
+
+    browser = signin(s.sup)
+    rows = _queue_rows(browser)
+    bids = [n for n, source in rows if source == "best_interests.bids"]
+    assert bids == [old.case.number, recent.case.number]
+    assert {abroad.case.number, voting.case.number, rejected.case.number,
+            own.case.number}.isdisjoint(bids)
+    assert abroad.case.number not in {n for n, _src in rows}
+    # Mixed with the checkpoint sign-offs, all oldest first by the time they began to wait.
+    waiting = {old.case.number: utcnow() - timedelta(days=30),
+               recent.case.number: utcnow() - timedelta(days=0.01)}
+    sources = [src for _n, src in rows]
+    assert sources[0] == "best_interests.bids"  # the oldest of all
+    assert sources.index("workflow.checkpoints") < rows.index(
+        (recent.case.number, "best_interests.bids"))
+    items = queue.sign_off_queue(s.sup)
+    assert [(i.case_number, i.source) for i in items] == rows
+    assert [i.since for i in items] == sorted(i.since for i in items)
+    for item in items:
+        if item.source == "best_interests.bids":
+            assert abs(item.since - waiting[item.case_number]) < timedelta(minutes=1)
+            assert item.sign_off_url is None  # approved on the BID's own page
+    # The other supervisor of the office sees the one this one drafted.
+    other = make.user(Role.SUPERVISOR, s.mx)
+    db.session.commit()
+    assert (own.case.number, "best_interests.bids") in _queue_rows(signin(other))
+    # An attorney has a queue (legal sign-offs) but does not approve BIDs.
+    assert all(src != "best_interests.bids" for _n, src in _queue_rows(signin(s.att)))
+
+    # The item opens the BID page at its approval form; approving there empties it.
+    text = browser.get("/supervision/sign-offs").get_data(as_text=True)
+    row = text.split(f'<tr data-case="{old.case.number}" data-source="best_interests.bids">')[1]
+    link = html.unescape(re.search(r'href="([^"]+#approve-h)">Open to decide', row).group(1))
+    page = browser.get(link.split("#")[0]).get_data(as_text=True)
+    assert 'id="approve-h"' in page
+    form_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    response = browser.post(f"/cases/{old.case_id}/best-interests/determination/{old.id}/approve",
+                            data={"csrf_token": form_token.group(1) if form_token else ""})
+    assert response.status_code == 302
+    db.session.rollback()
+    assert db.session.get(BestInterestsDetermination, old.id).status == "approved"
+    assert [n for n, src in _queue_rows(browser) if src == "best_interests.bids"] == [
+        recent.case.number]
+
+
 # --- overrides and refusals ------------------------------------------------------------------
 
 
