@@ -2,8 +2,8 @@
 
 Not timed (timing is bench/'s job): it counts the SQL statements one request sends
 (tests/querycount.py) and fails when the count grows with the number of cases or
-records on the page. A page added later checks itself with one more test here: the
-supervision dashboard adds `assert_flat(lambda n: ...)` over its rows.
+records on the page. A page added later checks itself with one more test here, as
+the supervision dashboard, its drill-down lists and exports do below.
 """
 
 from __future__ import annotations
@@ -145,6 +145,42 @@ def test_sign_off_queue(app, make, signin):
         db.session.commit()
         return _request(signin, supervisor, "GET", "/supervision/sign-offs",
                         expect="BID approval")
+
+    assert_flat(measure)
+
+
+SUPERVISION_PAGES = ["/supervision", "/supervision?recommendation=R6",
+                     "/supervision/cases?status=applies", "/supervision/cases?status=due_soon",
+                     "/supervision/cases?key=legal.kyr&status=applies&page=2",
+                     "/supervision/overrides"]
+
+
+@pytest.mark.parametrize("url", SUPERVISION_PAGES)
+def test_supervision_dashboard_and_drill_down(app, signin, office_of, url):
+    """The dashboard's numbers (per checkpoint, recommendation, office, member of staff and
+    week) and the lists behind them: one office, n cases of n caseworkers and attorneys."""
+
+    def measure(n):
+        supervisor, _cases = office_of(n)
+        return _request(signin, supervisor, "GET", url)
+
+    assert_flat(measure)
+
+
+@pytest.mark.parametrize("url", ["/supervision/export/dashboard.csv?with_staff=1",
+                                 "/supervision/export/cases.csv?with_staff=1"])
+def test_supervision_exports(app, signin, office_of, url):
+    """The exports, read to their last line (the cases export streams in batches)."""
+
+    def measure(n):
+        supervisor, _cases = office_of(n)
+        browser = signin(supervisor)
+        browser.get(url, buffered=True)
+        with count_queries() as queries:
+            response = browser.get(url, buffered=True)
+            lines = response.get_data(as_text=True).count("\n")
+        assert response.status_code == 200 and lines > n
+        return queries
 
     assert_flat(measure)
 

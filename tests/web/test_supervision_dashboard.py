@@ -150,6 +150,32 @@ def test_views_are_audited_with_ids_only(s, signin):
     assert s.pl.name not in str(view.details)
 
 
+def test_the_numbers_and_lists_never_load_or_decrypt_a_case(s, signin, make, monkeypatch):
+    """SQL aggregates over the checkpoint rows: no case's data key is read or unwrapped and
+    nothing is decrypted, on the dashboard, its lists, the queue and the exports. (The
+    overrides page does decrypt: each override's written reason is what it is for.)"""
+    from casework.crypto import envelope, fields
+    from tests.querycount import count_queries
+
+    mx_panel = make.panel(s.mx)
+    _decided_bid(make, make.case(s.cw), s.cw, mx_panel, days_ago=3)  # a BID in the queue
+    browser = signin(s.sup)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a supervision page decrypted a record")
+
+    monkeypatch.setattr(fields, "decrypt", refuse)
+    monkeypatch.setattr(envelope, "unwrap_data_key", refuse)
+    urls = ["/supervision", f"/supervision?office={s.mx.id}&recommendation=R1&stage=legal",
+            *(f"/supervision/cases?status={c}" for c in dashboard.COLUMNS),
+            "/supervision/sign-offs", "/supervision/export/dashboard.csv?with_staff=1",
+            "/supervision/export/cases.csv?with_staff=1"]
+    with count_queries() as queries:
+        for url in urls:
+            assert browser.get(url, buffered=True).status_code == 200, url
+    assert queries.count and not any("wrapped_key" in q for q in queries.statements)
+
+
 # --- charts ---------------------------------------------------------------------------------
 
 
