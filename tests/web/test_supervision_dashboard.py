@@ -76,6 +76,45 @@ def test_a_supervisor_sees_only_their_offices(s, signin, world):
     assert s.cases["abroad"].number in us and s.cases["fresh"].number not in us
 
 
+def test_a_supervisor_of_another_office_gets_nothing_of_these(s, signin, world, make):
+    """Office B's supervisor: no number, case, name or office code of A on any page or
+    export; A's office or staff in a filter refused; A's cases not found."""
+    make.review(s.cases["stale"], s.sup)  # something to sign off, review and export
+    db.session.commit()
+    us_sup = world("US", Role.SUPERVISOR)
+    browser = signin(us_sup)
+    mexican = [c.number for k, c in s.cases.items() if k != "abroad"]
+    secrets = [*mexican, s.mx.code, s.mx2.code, s.cw.name, s.cw2.name, s.pl.name]
+    pages = ["/supervision", "/supervision?include_closed=y", "/supervision/sign-offs",
+             "/supervision/overrides", "/supervision/export/dashboard.csv?with_staff=1",
+             "/supervision/export/cases.csv?with_staff=1&include_closed=y",
+             *(f"/supervision/cases?status={c}&include_closed=y" for c in dashboard.COLUMNS)]
+    for url in pages:
+        response = browser.get(url, buffered=True)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        assert not [x for x in secrets if x in text], url
+    assert s.cases["abroad"].number in browser.get("/supervision/cases").get_data(as_text=True)
+    # Naming A's office or a member of A's staff in a filter is refused, never obeyed.
+    for query in (f"office={s.mx.id}", f"staff={s.cw.id}"):
+        for path in ("/supervision", "/supervision/cases", "/supervision/export/dashboard.csv",
+                     "/supervision/export/cases.csv"):
+            response = browser.get(f"{path}?{query}", buffered=True)
+            assert response.status_code == 400, (path, query)
+            assert not [x for x in secrets if x in response.get_data(as_text=True)]
+    assert browser.get(f"/supervision/overrides?office={s.mx.id}").status_code == 400
+    # A's cases do not exist for B: the review form, a sign-off, the case page.
+    case = s.cases["legal"]
+    assert browser.get(f"/cases/{case.id}/reviews").status_code == 404
+    assert browser.post(f"/cases/{case.id}/reviews", data={"note": "x"}).status_code == 404
+    assert browser.post(f"/cases/{case.id}/checkpoints/legal.kyr/sign-off").status_code == 404
+    db.session.rollback()
+    assert engine.rows_for(case)["legal.kyr"].state == State.AWAITING_SIGN_OFF
+    # ... and A's supervisor sees none of B's.
+    own = signin(s.sup).get("/supervision/cases?include_closed=y").get_data(as_text=True)
+    assert s.cases["abroad"].number not in own and s.us.code not in own
+
+
 # --- every number is a link to its list --------------------------------------------------
 
 _CELL = re.compile(r'data-column="(\w+)"><a href="([^"]+)">(\d+)<span')
