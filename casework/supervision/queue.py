@@ -64,11 +64,15 @@ def queue_source(name: str) -> Callable[[QueueSource], QueueSource]:
     return register
 
 
-def sign_off_queue(user: User, limit: int = 200) -> list[QueueItem]:
-    """Every source's items for `user`, oldest first, at most `limit`."""
-    items = [item for source in QUEUE_SOURCES.values() for item in source(user, limit)]
+def sign_off_queue(user: User, limit: int = 200, offset: int = 0) -> list[QueueItem]:
+    """Every source's items for `user`, oldest first: at most `limit` from `offset` on.
+
+    Each source gives its oldest `offset + limit`, so the merged page is exact (a page
+    far down costs more rows per source, never a wrong order)."""
+    want = offset + limit
+    items = [item for source in QUEUE_SOURCES.values() for item in source(user, want)]
     items.sort(key=lambda i: (i.since, i.case_number, str(i.title)))
-    return items[:limit]
+    return items[offset:want]
 
 
 def signer_roles() -> frozenset:

@@ -207,8 +207,10 @@ def export_cases():
 @bp.route("/supervision/sign-offs")
 @roles(*sorted(queue.signer_roles()))
 def sign_offs():
-    return render_template("supervision/sign_offs.html",
-                           items=queue.sign_off_queue(current_user), form=SignOffForm())
+    page = max(request.args.get("page", 1, type=int), 1)
+    items = queue.sign_off_queue(current_user, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    return render_template("supervision/sign_offs.html", items=items[:PER_PAGE], page=page,
+                           has_next=len(items) > PER_PAGE, form=SignOffForm())
 
 
 # --- overrides and refusals ---------------------------------------------------------------

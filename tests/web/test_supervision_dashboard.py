@@ -339,6 +339,35 @@ def test_the_queue_is_oldest_first_and_signs_off_from_the_list(s, signin, make):
     assert [e.case_id for e in _events("checkpoint.sign_off")][-1] == item.case_id
 
 
+def test_a_long_queue_is_paged_and_signing_off_keeps_the_page(s, signin, monkeypatch):
+    from casework.supervision import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 3)
+    browser = signin(s.sup)
+    everything = [(i.case_number, i.source) for i in queue.sign_off_queue(s.sup)]
+    assert len(everything) > 3
+    pages, page = [], 1
+    while True:
+        text = browser.get(f"/supervision/sign-offs?page={page}").get_data(as_text=True)
+        rows = re.findall(r'<tr data-case="([^"]+)" data-source="([^"]+)">', text)
+        assert len(rows) <= 3 and f"Page {page}" in text
+        pages += rows
+        if "?page=" + str(page + 1) not in text:
+            break
+        page += 1
+    assert pages == everything  # every item once, oldest first across the pages
+    past = browser.get(f"/supervision/sign-offs?page={page + 1}").get_data(as_text=True)
+    assert "past the end of the queue" in past
+    # Signing off from page 2 comes back to page 2.
+    text = browser.get("/supervision/sign-offs?page=2").get_data(as_text=True)
+    table = text.split('id="sign-off-queue"')[1]
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', table).group(1))
+    response = browser.post(action, data={"next": "/supervision/sign-offs?page=2"})
+    assert response.status_code == 302
+    assert response.location.endswith("/supervision/sign-offs?page=2")
+    assert 'name="next" value="/supervision/sign-offs?page=2"' in text
+
+
 def test_no_one_sees_their_own_work_in_their_queue(s, signin, make):
     make.screening(s.cases["fresh"], s.sup, "safety")  # a supervisor may record it
     db.session.commit()
