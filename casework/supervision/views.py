@@ -7,10 +7,19 @@ view is audited (ids, keys and counts only) and committed once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -231,14 +240,54 @@ def oversight():
     scope = _scope()
     if form.office_id():
         scope &= {form.office_id()}
-    overrides = queries.overrides(scope, since, until)
-    refusals = queries.refusals(scope, since, until)
+    per_office = queries.oversight_by_office(scope, since, until)
+    overrides = _listing("overrides_page", sum(o.overrides for o in per_office))
+    refusals = _listing("refusals_page", sum(o.refusals for o in per_office))
+    overrides.items = queries.overrides(scope, since, until, limit=PER_PAGE,
+                                        offset=overrides.offset)
+    refusals.items = queries.refusals(scope, since, until, limit=PER_PAGE,
+                                      offset=refusals.offset)
+    # Each list pages on its own; its links keep the filters and the other list's page.
+    args = {k: v for k, v in request.args.items() if k in ("office", "due_from", "due_to") and v}
+    args |= {overrides.arg: overrides.page, refusals.arg: refusals.page}
+    for listing in (overrides, refusals):
+        listing.link(lambda changes: url_for("supervision.oversight", **(args | changes)))
     _audit("supervision.oversight_view", {"office": form.office.data or None,
-                                          "overrides": len(overrides),
-                                          "refusals": len(refusals)})
+                                          "overrides": overrides.total,
+                                          "refusals": refusals.total})
     return render_template(
         "supervision/oversight.html", form=form, since=since, until=until,
-        offices=queries.oversight_by_office(scope, since, until), overrides=overrides,
-        refusals=refusals, checkpoints=BY_KEY, action_labels=ACTION_LABELS,
-        limit_reached=max(len(overrides), len(refusals)) >= 200,
+        offices=per_office, overrides=overrides, refusals=refusals,
+        checkpoints=BY_KEY, action_labels=ACTION_LABELS,
     )
+
+
+@dataclass
+class Listing:
+    """One page of a list: which page (from the request argument `arg`), of how many."""
+
+    arg: str
+    total: int
+    page: int
+    pages: int
+    items: list = field(default_factory=list)
+    prev_url: str | None = None
+    next_url: str | None = None
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PER_PAGE
+
+    def link(self, url) -> None:
+        """`url(changes)`: this page's address with some arguments changed."""
+        if self.page > 1:
+            self.prev_url = url({self.arg: self.page - 1})
+        if self.page < self.pages:
+            self.next_url = url({self.arg: self.page + 1})
+
+
+def _listing(arg: str, total: int) -> Listing:
+    """The page the request asks for, within the pages there are."""
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(request.args.get(arg, 1, type=int), 1), pages)
+    return Listing(arg, total, page, pages)

@@ -520,3 +520,41 @@ def test_overrides_and_refusals_per_office(s, signin, world):
     assert s.cases["closed"].number not in us and "Know-your-rights given" not in us
     old = browser.get("/supervision/overrides?due_from=2020-01-01&due_to=2020-12-31")
     assert "Know-your-rights given" not in old.get_data(as_text=True)
+
+
+def test_long_override_and_refusal_lists_are_paged_each_on_its_own(s, signin, monkeypatch):
+    from casework.supervision import views
+    from casework.workflow.policy import Action
+
+    for i, key in enumerate(("fresh", "screened", "legal")):
+        engine.override(s.cases[key], Action.CLOSE_CASE, "legal.kyr",
+                        f"Reason number {i}: given by the partner organisation.", actor=s.sup)
+    db.session.commit()
+    cw = signin(s.cw)
+    for key in ("fresh", "screened", "stale"):
+        assert cw.post(f"/cases/{s.cases[key].id}/actions/record-return",
+                       data={"occurred_at": "2026-01-10T10:00"}).status_code == 409
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    browser = signin(s.sup)
+    url, reasons, pages = f"/supervision/overrides?office={s.mx.id}", [], 0
+    while url:
+        text = browser.get(url).get_data(as_text=True)
+        section = text.split('id="overrides-h"')[1].split("</section>")[0]
+        reasons += re.findall(r'<td class="text-pre-wrap">([^<]+)</td>', section)
+        assert f"Page {pages + 1} of 2" in section
+        assert f"office={s.mx.id}" in section or pages == 1
+        nxt = re.search(r'<a class="page-link" href="([^"#]+)">Next', section)
+        url = html.unescape(nxt.group(1)) if nxt else None
+        pages += 1
+    assert pages == 2 and len(reasons) == len(set(reasons)) == 4  # three and the closed one
+    assert reasons[0].startswith("Reason number 2")  # newest first
+    # The refusals page on its own, keeping the overrides' page.
+    text = browser.get("/supervision/overrides?overrides_page=2&refusals_page=2").get_data(
+        as_text=True)
+    refused = text.split('id="refusals-h"')[1].split("</section>")[0]
+    assert "Page 2 of 2" in refused and refused.count("<tr><td") == 1
+    assert "overrides_page=2" in html.unescape(refused)
+    # A page past the end shows the last.
+    assert "Page 2 of 2" in browser.get("/supervision/overrides?overrides_page=99").get_data(
+        as_text=True).split('id="overrides-h"')[1]
+
