@@ -84,12 +84,18 @@ def signer_roles() -> frozenset:
 # --- checkpoint sign-offs ----------------------------------------------------------------
 
 
+def signable_keys(user: User) -> list[str]:
+    """The checkpoints whose sign-off this user's role gives (engine.sign_off checks it
+    again, with the rule that no one signs off what they completed)."""
+    return [cp.key for cp in engine.catalogue()
+            if engine.needs_sign_off(cp) and user.role in cp.signed_off_by]
+
+
 @queue_source("workflow.checkpoints")
 def checkpoints_awaiting_sign_off(user: User, limit: int) -> list[QueueItem]:
     """Checkpoints awaiting a sign-off this user's role may give, on cases the user sees,
     that the user did not complete (no one signs off their own work)."""
-    keys = [cp.key for cp in engine.catalogue()
-            if engine.needs_sign_off(cp) and user.role in cp.signed_off_by]
+    keys = signable_keys(user)
     if not keys:
         return []
     cc = CaseCheckpoint

@@ -157,6 +157,7 @@ def drill_down():
         offices={o.id: o for o in _offices()}, staff_name=staff_name,
         recommendation=RECOMMENDATIONS.get(filters.recommendation),
         stage_label=STAGE_LABELS.get(filters.stage) if filters.stage else None,
+        signable=set(queue.signable_keys(current_user)), sign_off_form=SignOffForm(),
     )
 
 

@@ -146,6 +146,37 @@ def test_the_overdue_list_is_most_urgent_first_with_days_overdue(s, signin):
     assert s.cases["stale"].number in text and "Nobody assigned" in text
 
 
+def test_checkpoints_awaiting_sign_off_are_signed_off_from_the_list(s, signin, make):
+    make.screening(s.cases["fresh"], s.sup, "safety")  # the supervisor's own work
+    db.session.commit()
+    browser = signin(s.sup)
+    url = "/supervision/cases?status=awaiting_sign_off"
+    text = browser.get(url).get_data(as_text=True)
+    rows = re.findall(r'<tr data-case="([^"]+)" data-checkpoint="([^"]+)" '
+                      r'data-status="awaiting_sign_off">(.*?)</tr>', text, re.S)
+    buttons = {(n, k) for n, k, row in rows if "/sign-off" in row}
+    mine = set(queue.signable_keys(s.sup))
+    assert (s.cases["legal"].number, "legal.kyr") in buttons
+    assert (s.cases["legal"].number, "screen.protection") not in buttons  # an attorney's
+    assert (s.cases["fresh"].number, "screen.safety") not in buttons  # their own work
+    assert (s.cases["fresh"].number, "screen.safety") in {(n, k) for n, k, _r in rows}
+    assert buttons == {(n, k) for n, k, _r in rows if k in mine} - {
+        (s.cases["fresh"].number, "screen.safety")}
+    # The same items as the queue offers (open cases: the list leaves closed ones out).
+    assert buttons == {(i.case_number, i.sign_off_url.split("/checkpoints/")[1].split("/")[0])
+                       for i in queue.sign_off_queue(s.sup)
+                       if i.sign_off_url and i.case_number != s.cases["closed"].number}
+    table = text.split('id="drill-down"')[1]
+    form = re.search(r'<form method="post" action="([^"]+legal\.kyr[^"]*)">.*?'
+                     r'name="next" value="([^"]+)"', table, re.S)
+    assert html.unescape(form.group(2)) == url
+    response = browser.post(html.unescape(form.group(1)), data={"next": url})
+    assert response.status_code == 302 and response.location.endswith(url)
+    after = browser.get(url).get_data(as_text=True)
+    assert f'data-case="{s.cases["legal"].number}" data-checkpoint="legal.kyr"' not in after
+    assert "<form" in after.split('id="drill-down"')[1]  # the others are still there
+
+
 def test_filters_that_do_not_make_sense_are_refused_beside_the_field(s, signin):
     browser = signin(s.sup)
     response = browser.get("/supervision?due_from=2026-03-10&due_to=2026-03-01&stage=legal")
