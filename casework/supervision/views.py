@@ -148,6 +148,10 @@ def drill_down():
     filters = form.filters().with_(key=key, column=column)
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = dashboard.drill_down(_scope(), filters, now, page=page, per_page=PER_PAGE)
+    if not items and page > 1 and total:  # past the end (the list got shorter): the last page
+        page = -(-total // PER_PAGE)
+        items, total = dashboard.drill_down(_scope(), filters, now, page=page,
+                                            per_page=PER_PAGE)
     _audit("supervision.drill_down", {"filters": filters.audit_details(), "results": total})
     staff_name = next((label for value, label in form.staff.choices
                        if value and value == form.staff.data), None)

@@ -54,7 +54,7 @@ def test_only_supervisors_open_the_dashboard(world, signin, role):
 def test_a_supervisor_opens_every_page_and_finds_it_in_the_menu(world, signin):
     browser = signin(world("MX", Role.SUPERVISOR))
     for url in [*PAGES, "/supervision/sign-offs"]:
-        assert browser.get(url).status_code == 200, url
+        assert browser.get(url, buffered=True).status_code == 200, url  # exports stream
     menu = browser.get("/cases").get_data(as_text=True).split("</nav>")[0]
     assert 'href="/supervision"' in menu and 'href="/supervision/sign-offs"' in menu
 
@@ -246,6 +246,38 @@ def test_the_numbers_and_lists_never_load_or_decrypt_a_case(s, signin, make, mon
     assert queries.count and not any("wrapped_key" in q for q in queries.statements)
 
 
+def test_a_supervisor_with_nothing_in_view_sees_plain_empty_states(world, signin, make):
+    office = make.office("MX")
+    sup = make.user(Role.SUPERVISOR, office)
+    db.session.commit()
+    browser = signin(sup)
+    page = browser.get("/supervision").get_data(as_text=True)
+    assert "No case in view has an assigned team." in page
+    assert "No checkpoint fell due in the last 12 weeks." in page  # the trend's description
+    assert re.search(r'data-tile="overdue".*?class="kpi-number[^"]*" href="[^"]+">0<', page,
+                     re.S)
+    assert "No checkpoint matches: nothing to do here." in browser.get(
+        "/supervision/cases?status=overdue").get_data(as_text=True)
+    assert "Nothing is waiting for your sign-off." in browser.get(
+        "/supervision/sign-offs").get_data(as_text=True)
+    oversight = browser.get("/supervision/overrides").get_data(as_text=True)
+    assert "No override in this period." in oversight
+    assert "No refused action in this period." in oversight
+    rows = _csv(browser.get("/supervision/export/cases.csv", buffered=True))
+    assert len(rows) == 1  # the header only
+
+
+def test_a_page_past_the_end_of_a_list_shows_its_last_page(s, signin, monkeypatch):
+    from casework.supervision import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    browser = signin(s.sup)
+    total = dashboard.drill_down(s.scope, Filters(column="applies"), utcnow())[1]
+    last = -(-total // 2)
+    text = browser.get("/supervision/cases?status=applies&page=999").get_data(as_text=True)
+    assert f"Page {last} of {last}" in text and text.count("<tr data-case=") >= 1
+
+
 # --- charts ---------------------------------------------------------------------------------
 
 
@@ -263,6 +295,11 @@ def test_the_charts_are_svg_with_text_alternatives(s, signin):
         described = root.get("aria-describedby")
         assert described and f'id="{described}"' in text  # the table with the numbers
     assert "<script" not in "".join(svgs) and "style=" not in "".join(svgs)
+    # Readable in print: every number behind a chart is in a table on the page, none folded
+    # away in a <details> that paper cannot open.
+    assert "<details" not in text
+    for table in ("rec-table", "office-table", "trend-table"):
+        assert f'id="{table}"' in text
 
 
 # --- exports --------------------------------------------------------------------------------
