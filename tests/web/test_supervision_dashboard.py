@@ -47,6 +47,9 @@ def test_only_supervisors_open_the_dashboard(world, signin, role):
     browser = signin(world("MX", role))
     for url in PAGES:
         assert browser.get(url).status_code == 403, url
+    # The queue is for those who sign something off: supervisors and attorneys.
+    queue_status = 200 if role == Role.ATTORNEY else 403
+    assert browser.get("/supervision/sign-offs").status_code == queue_status
     assert "Supervision" not in browser.get("/cases", follow_redirects=True).get_data(
         as_text=True).split("</nav>")[0]
 
