@@ -223,6 +223,8 @@ def export_cases():
 def sign_offs():
     page = max(request.args.get("page", 1, type=int), 1)
     items = queue.sign_off_queue(current_user, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    _audit("supervision.queue_view", {"page": page, "items": len(items[:PER_PAGE]),
+                                      "sources": sorted({i.source for i in items[:PER_PAGE]})})
     return render_template("supervision/sign_offs.html", items=items[:PER_PAGE], page=page,
                            has_next=len(items) > PER_PAGE, form=SignOffForm())
 

@@ -9,8 +9,10 @@ the supervision dashboard, its drill-down lists and exports do below.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from casework.accounts.roles import Role
+from casework.best_interests.models import BidVote
 from casework.extensions import db
 from casework.workflow import engine
 from casework.workflow.policy import Action
@@ -142,6 +144,8 @@ def test_sign_off_queue(app, make, signin):
             bid = make.bid(case, caseworker)
             for member in members:
                 make.vote(bid, member)
+        # The panels decided first, so their BIDs lead the (paged) queue.
+        db.session.execute(sa.update(BidVote).values(voted_at=factories.recent(days=10)))
         db.session.commit()
         return _request(signin, supervisor, "GET", "/supervision/sign-offs",
                         expect="BID approval")

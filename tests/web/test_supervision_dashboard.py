@@ -526,6 +526,10 @@ def test_bids_awaiting_approval_join_the_queue_oldest_first(s, signin, make, wor
     rows = _queue_rows(browser)
     bids = [n for n, source in rows if source == "best_interests.bids"]
     assert bids == [old.case.number, recent.case.number]
+    viewed = _events("supervision.queue_view")[-1]  # audited: counts and kinds, no case
+    assert viewed.actor_id == s.sup.id and viewed.case_id is None
+    assert viewed.details == {"page": 1, "items": len(rows),
+                              "sources": ["best_interests.bids", "workflow.checkpoints"]}
     assert {abroad.case.number, voting.case.number, rejected.case.number,
             own.case.number}.isdisjoint(bids)
     assert abroad.case.number not in {n for n, _src in rows}
