@@ -67,11 +67,13 @@ def check_policy(app: Flask) -> None:
 
 
 def import_models() -> None:
-    """Every table and condition module, so metadata and the catalogue see them all."""
+    """Every table, condition and sign-off queue module, so metadata, the catalogue and
+    the supervisors' queue see them all."""
     from casework import modules
 
     modules.load("models")
     modules.load("conditions")
+    modules.load("queue")
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """The feature modules, in one list.
 
-Each has the same few files (DESIGN.md): models.py, conditions.py and views.py
-(with a blueprint named `bp`) are loaded from here when the module has them,
-so adding a module is one line, and no table, condition or page is forgotten.
+Each has the same few files (DESIGN.md): models.py, conditions.py, views.py (with
+a blueprint named `bp`) and queue.py (its items for the supervisors' sign-off
+queue) are loaded from here when the module has them, so adding a module is one
+line, and no table, condition, page or queue item is forgotten.
 """
 
 from __future__ import annotations

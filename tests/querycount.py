@@ -6,8 +6,8 @@
 
 `assert_flat(measure, small, large)` is the N+1 check itself: `measure(n)` sets up n
 rows and returns the statements one request sent; the count must not grow from
-`small` to `large`. Any page can be checked with it (the supervision dashboard, when
-it lands, adds one line to tests/perf/test_query_counts.py).
+`small` to `large`. Any page can be checked with it (tests/perf/test_query_counts.py
+checks the case pages, the sign-off queue, the supervision dashboard and its lists).
 """
 
 from __future__ import annotations

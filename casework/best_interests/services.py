@@ -42,7 +42,7 @@ from casework.errors import NotPermitted
 from casework.extensions import db
 from casework.models import utcnow
 from casework.web.access import CASE_STAFF
-from casework.workflow import engine
+from casework.workflow import engine, policy
 
 # The BID panel is staff (policy.PANEL): any case-staff role, never the drafter.
 PANEL_ROLES = frozenset(CASE_STAFF)
@@ -309,9 +309,14 @@ def approval_problem(bid: BestInterestsDetermination) -> object | None:
     return None
 
 
+def bid_approvers() -> frozenset[Role]:
+    """The staff roles that approve a BID: the catalogue's signers of `bi.bid` that are roles
+    (the panel decides; a supervisor approves)."""
+    return frozenset(r for r in policy.BY_KEY["bi.bid"].signed_off_by if isinstance(r, Role))
+
+
 def approve_bid(bid: BestInterestsDetermination, *, actor: User) -> None:
-    approvers = {r for r in engine.checkpoint("bi.bid").signed_off_by if isinstance(r, Role)}
-    if actor.role not in approvers:
+    if actor.role not in bid_approvers():
         raise NotPermitted(_l("A supervisor approves the BID."))
     if actor.id == bid.drafted_by_id:
         raise NotPermitted(_l("The drafter of a BID cannot approve it."))

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.accounts.roles import Role
 from casework.audit.services import record
 from casework.best_interests import queries, services
 from casework.best_interests.choices import (
@@ -53,7 +52,7 @@ BIA = form_roles("bi.bia")
 PLAN = form_roles("bi.plan")
 _BID = policy.BY_KEY["bi.bid"]
 BID_DRAFTERS = frozenset(_BID.completed_by)
-BID_APPROVERS = frozenset(r for r in _BID.signed_off_by if isinstance(r, Role))
+BID_APPROVERS = services.bid_approvers()
 BID_EXPLAINERS = BID_DRAFTERS | BID_APPROVERS
 BID_REOPENERS = frozenset(policy.BY_KEY["bi.bid_review"].completed_by)
 PANEL_ROLES = services.PANEL_ROLES

@@ -138,8 +138,8 @@ def checkpoint_rows(scope: Collection[uuid.UUID], filters: Filters, now: datetim
         offices &= {filters.office}
     keys = filters.keys(recurring=recurring)
     stmt = (
-        sa.select(cc.case_id, cc.key, cc.due_at, cc.met_at, Case.number, Case.office_id,
-                  status)
+        sa.select(cc.case_id, cc.key, cc.due_at, cc.met_at, cc.completed_by_id, Case.number,
+                  Case.office_id, status)
         .join(Case, Case.id == cc.case_id)
         .where(Case.office_id.in_(offices), cc.key.in_(keys),
                cc.state != State.NOT_APPLICABLE)
@@ -407,6 +407,7 @@ class Item:
     status: Status
     due_at: datetime | None
     met_at: datetime | None
+    completed_by_id: uuid.UUID | None = None  # who completed it (no one signs off their own)
     staff: list[str] = field(default_factory=list)
 
     def days_overdue(self, now: datetime) -> int | None:
@@ -421,7 +422,7 @@ def drill_down_query(scope, filters: Filters, now: datetime) -> sa.Select:
     sub = checkpoint_rows(scope, filters, now).subquery("cp")
     return (
         sa.select(sub.c.case_id, sub.c.number, sub.c.office_id, sub.c.key, sub.c.status,
-                  sub.c.due_at, sub.c.met_at)
+                  sub.c.due_at, sub.c.met_at, sub.c.completed_by_id)
         .order_by(urgency_sql(sub.c.status), sub.c.due_at.is_(None), sub.c.due_at,
                   sub.c.met_at, sub.c.number, sub.c.key)
     )
@@ -429,7 +430,8 @@ def drill_down_query(scope, filters: Filters, now: datetime) -> sa.Select:
 
 def _items(rows, with_staff: bool) -> list[Item]:
     items = [Item(case_id=r.case_id, number=r.number, office_id=r.office_id, key=r.key,
-                  status=Status(r.status), due_at=r.due_at, met_at=r.met_at)
+                  status=Status(r.status), due_at=r.due_at, met_at=r.met_at,
+                  completed_by_id=r.completed_by_id)
              for r in rows]
     if with_staff and items:
         names = staff_names({i.case_id for i in items})

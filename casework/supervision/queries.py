@@ -83,18 +83,20 @@ def oversight_by_office(scope: Collection[uuid.UUID], since: datetime,
 
 
 def overrides(scope: Collection[uuid.UUID], since: datetime, until: datetime,
-              limit: int = 200) -> list[GateOverride]:
-    """The overrides in the window, newest first (with their case, to read the reason)."""
+              limit: int = 50, offset: int = 0) -> list[GateOverride]:
+    """One page of the overrides in the window, newest first (with their case, to read the
+    reason)."""
     return list(db.session.scalars(
         sa.select(GateOverride).join(Case, Case.id == GateOverride.case_id)
         .where(Case.office_id.in_(list(scope)), _window(since, until, GateOverride.at))
         .options(selectinload(GateOverride.case), selectinload(GateOverride.by))
-        .order_by(GateOverride.at.desc()).limit(limit)
+        .order_by(GateOverride.at.desc(), GateOverride.id).limit(limit).offset(offset)
     ))
 
 
 def refusals(scope: Collection[uuid.UUID], since: datetime, until: datetime,
-             limit: int = 200) -> list[Refusal]:
+             limit: int = 50, offset: int = 0) -> list[Refusal]:
+    """One page of the refused gated actions in the window, newest first."""
     rows = db.session.execute(
         sa.select(AuditEvent.occurred_at, AuditEvent.case_id, AuditEvent.details, Case.number,
                   Office.code, User.name)
@@ -103,7 +105,8 @@ def refusals(scope: Collection[uuid.UUID], since: datetime, until: datetime,
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.action == REFUSED_ACTION, Case.office_id.in_(list(scope)),
                _window(since, until, AuditEvent.occurred_at))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.seq.desc()).limit(limit)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.seq.desc())
+        .limit(limit).offset(offset)
     )
     return [Refusal(at=at, case_id=case_id, case_number=number, office_code=code, actor=name,
                     action=(details or {}).get("action"),

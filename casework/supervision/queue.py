@@ -5,22 +5,11 @@ a function `(user, limit) -> list[QueueItem]` giving at most `limit` items in th
 user's scope that this user may sign off or approve now. The queue merges the
 sources and sorts by `since`. Checkpoint sign-offs are the first source (below).
 
-Another module adds its own items without editing this one. The BID module, for
-example, adds "BIDs awaiting approval" from its views.py (which the app loads at
-start-up):
-
-    from casework.supervision.queue import QueueItem, queue_source
-
-    @queue_source("best_interests.bids")
-    def bids_awaiting_approval(user, limit):
-        ...  # one query, scoped with cases.queries.visible_to(user)
-        return [QueueItem(source="best_interests.bids", kind=_l("BID approval"),
-                          case_id=..., case_number=..., office_code=...,
-                          title=_l("Best interests determination"),
-                          recommendations=("R5", "R4", "R3"), since=bid.decided_at,
-                          by=drafter_name, open_url=url_for("best_interests.bid", ...),
-                          sign_off_url=None)  # approved on its own page, with its form
-                for ... in rows]
+Another module adds its own items without editing this one, from a `queue.py` of
+its own that create_app loads (casework/modules.py); this module imports none of
+them. The BID module's (casework/best_interests/queue.py) adds "BIDs awaiting
+approval": one query scoped with `cases.queries.visible_to(user)`, items with
+`sign_off_url=None`, because a BID is approved on its own page with its form.
 
 An item with a `sign_off_url` is signed off from the list (a POST with the CSRF
 token and `next` back to the queue); one without is approved on its `open_url`.
@@ -75,11 +64,15 @@ def queue_source(name: str) -> Callable[[QueueSource], QueueSource]:
     return register
 
 
-def sign_off_queue(user: User, limit: int = 200) -> list[QueueItem]:
-    """Every source's items for `user`, oldest first, at most `limit`."""
-    items = [item for source in QUEUE_SOURCES.values() for item in source(user, limit)]
+def sign_off_queue(user: User, limit: int = 200, offset: int = 0) -> list[QueueItem]:
+    """Every source's items for `user`, oldest first: at most `limit` from `offset` on.
+
+    Each source gives its oldest `offset + limit`, so the merged page is exact (a page
+    far down costs more rows per source, never a wrong order)."""
+    want = offset + limit
+    items = [item for source in QUEUE_SOURCES.values() for item in source(user, want)]
     items.sort(key=lambda i: (i.since, i.case_number, str(i.title)))
-    return items[:limit]
+    return items[offset:want]
 
 
 def signer_roles() -> frozenset:
@@ -91,12 +84,18 @@ def signer_roles() -> frozenset:
 # --- checkpoint sign-offs ----------------------------------------------------------------
 
 
+def signable_keys(user: User) -> list[str]:
+    """The checkpoints whose sign-off this user's role gives (engine.sign_off checks it
+    again, with the rule that no one signs off what they completed)."""
+    return [cp.key for cp in engine.catalogue()
+            if engine.needs_sign_off(cp) and user.role in cp.signed_off_by]
+
+
 @queue_source("workflow.checkpoints")
 def checkpoints_awaiting_sign_off(user: User, limit: int) -> list[QueueItem]:
     """Checkpoints awaiting a sign-off this user's role may give, on cases the user sees,
     that the user did not complete (no one signs off their own work)."""
-    keys = [cp.key for cp in engine.catalogue()
-            if engine.needs_sign_off(cp) and user.role in cp.signed_off_by]
+    keys = signable_keys(user)
     if not keys:
         return []
     cc = CaseCheckpoint

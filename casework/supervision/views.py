@@ -7,10 +7,19 @@ view is audited (ids, keys and counts only) and committed once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -139,6 +148,10 @@ def drill_down():
     filters = form.filters().with_(key=key, column=column)
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = dashboard.drill_down(_scope(), filters, now, page=page, per_page=PER_PAGE)
+    if not items and page > 1 and total:  # past the end (the list got shorter): the last page
+        page = -(-total // PER_PAGE)
+        items, total = dashboard.drill_down(_scope(), filters, now, page=page,
+                                            per_page=PER_PAGE)
     _audit("supervision.drill_down", {"filters": filters.audit_details(), "results": total})
     staff_name = next((label for value, label in form.staff.choices
                        if value and value == form.staff.data), None)
@@ -148,6 +161,7 @@ def drill_down():
         offices={o.id: o for o in _offices()}, staff_name=staff_name,
         recommendation=RECOMMENDATIONS.get(filters.recommendation),
         stage_label=STAGE_LABELS.get(filters.stage) if filters.stage else None,
+        signable=set(queue.signable_keys(current_user)), sign_off_form=SignOffForm(),
     )
 
 
@@ -207,8 +221,12 @@ def export_cases():
 @bp.route("/supervision/sign-offs")
 @roles(*sorted(queue.signer_roles()))
 def sign_offs():
-    return render_template("supervision/sign_offs.html",
-                           items=queue.sign_off_queue(current_user), form=SignOffForm())
+    page = max(request.args.get("page", 1, type=int), 1)
+    items = queue.sign_off_queue(current_user, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    _audit("supervision.queue_view", {"page": page, "items": len(items[:PER_PAGE]),
+                                      "sources": sorted({i.source for i in items[:PER_PAGE]})})
+    return render_template("supervision/sign_offs.html", items=items[:PER_PAGE], page=page,
+                           has_next=len(items) > PER_PAGE, form=SignOffForm())
 
 
 # --- overrides and refusals ---------------------------------------------------------------
@@ -229,14 +247,54 @@ def oversight():
     scope = _scope()
     if form.office_id():
         scope &= {form.office_id()}
-    overrides = queries.overrides(scope, since, until)
-    refusals = queries.refusals(scope, since, until)
+    per_office = queries.oversight_by_office(scope, since, until)
+    overrides = _listing("overrides_page", sum(o.overrides for o in per_office))
+    refusals = _listing("refusals_page", sum(o.refusals for o in per_office))
+    overrides.items = queries.overrides(scope, since, until, limit=PER_PAGE,
+                                        offset=overrides.offset)
+    refusals.items = queries.refusals(scope, since, until, limit=PER_PAGE,
+                                      offset=refusals.offset)
+    # Each list pages on its own; its links keep the filters and the other list's page.
+    args = {k: v for k, v in request.args.items() if k in ("office", "due_from", "due_to") and v}
+    args |= {overrides.arg: overrides.page, refusals.arg: refusals.page}
+    for listing in (overrides, refusals):
+        listing.link(lambda changes: url_for("supervision.oversight", **(args | changes)))
     _audit("supervision.oversight_view", {"office": form.office.data or None,
-                                          "overrides": len(overrides),
-                                          "refusals": len(refusals)})
+                                          "overrides": overrides.total,
+                                          "refusals": refusals.total})
     return render_template(
         "supervision/oversight.html", form=form, since=since, until=until,
-        offices=queries.oversight_by_office(scope, since, until), overrides=overrides,
-        refusals=refusals, checkpoints=BY_KEY, action_labels=ACTION_LABELS,
-        limit_reached=max(len(overrides), len(refusals)) >= 200,
+        offices=per_office, overrides=overrides, refusals=refusals,
+        checkpoints=BY_KEY, action_labels=ACTION_LABELS,
     )
+
+
+@dataclass
+class Listing:
+    """One page of a list: which page (from the request argument `arg`), of how many."""
+
+    arg: str
+    total: int
+    page: int
+    pages: int
+    items: list = field(default_factory=list)
+    prev_url: str | None = None
+    next_url: str | None = None
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PER_PAGE
+
+    def link(self, url) -> None:
+        """`url(changes)`: this page's address with some arguments changed."""
+        if self.page > 1:
+            self.prev_url = url({self.arg: self.page - 1})
+        if self.page < self.pages:
+            self.next_url = url({self.arg: self.page + 1})
+
+
+def _listing(arg: str, total: int) -> Listing:
+    """The page the request asks for, within the pages there are."""
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(request.args.get(arg, 1, type=int), 1), pages)
+    return Listing(arg, total, page, pages)

@@ -2,15 +2,17 @@
 
 Not timed (timing is bench/'s job): it counts the SQL statements one request sends
 (tests/querycount.py) and fails when the count grows with the number of cases or
-records on the page. A page added later checks itself with one more test here: the
-supervision dashboard adds `assert_flat(lambda n: ...)` over its rows.
+records on the page. A page added later checks itself with one more test here, as
+the supervision dashboard, its drill-down lists and exports do below.
 """
 
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from casework.accounts.roles import Role
+from casework.best_interests.models import BidVote
 from casework.extensions import db
 from casework.workflow import engine
 from casework.workflow.policy import Action
@@ -128,15 +130,61 @@ def test_case_page_and_its_record_pages(app, make, signin, page):
 
 
 def test_sign_off_queue(app, make, signin):
+    """Checkpoint sign-offs and BIDs awaiting approval, n of each."""
+
     def measure(n):
         office = make.office("US")
         supervisor = make.user(Role.SUPERVISOR, office)
+        members = make.panel(office)
         for _ in range(n):
             caseworker = make.user(Role.CASEWORKER, office)
             case = make.case(caseworker)
             make.consent(case, caseworker, given_at=factories.recent(hours=2))
+            make.assessment(case, caseworker)
+            bid = make.bid(case, caseworker)
+            for member in members:
+                make.vote(bid, member)
+        # The panels decided first, so their BIDs lead the (paged) queue.
+        db.session.execute(sa.update(BidVote).values(voted_at=factories.recent(days=10)))
         db.session.commit()
-        return _request(signin, supervisor, "GET", "/supervision/sign-offs")
+        return _request(signin, supervisor, "GET", "/supervision/sign-offs",
+                        expect="BID approval")
+
+    assert_flat(measure)
+
+
+SUPERVISION_PAGES = ["/supervision", "/supervision?recommendation=R6",
+                     "/supervision/cases?status=applies", "/supervision/cases?status=due_soon",
+                     "/supervision/cases?key=legal.kyr&status=applies&page=2",
+                     "/supervision/overrides"]
+
+
+@pytest.mark.parametrize("url", SUPERVISION_PAGES)
+def test_supervision_dashboard_and_drill_down(app, signin, office_of, url):
+    """The dashboard's numbers (per checkpoint, recommendation, office, member of staff and
+    week) and the lists behind them: one office, n cases of n caseworkers and attorneys."""
+
+    def measure(n):
+        supervisor, _cases = office_of(n)
+        return _request(signin, supervisor, "GET", url)
+
+    assert_flat(measure)
+
+
+@pytest.mark.parametrize("url", ["/supervision/export/dashboard.csv?with_staff=1",
+                                 "/supervision/export/cases.csv?with_staff=1"])
+def test_supervision_exports(app, signin, office_of, url):
+    """The exports, read to their last line (the cases export streams in batches)."""
+
+    def measure(n):
+        supervisor, _cases = office_of(n)
+        browser = signin(supervisor)
+        browser.get(url, buffered=True)
+        with count_queries() as queries:
+            response = browser.get(url, buffered=True)
+            lines = response.get_data(as_text=True).count("\n")
+        assert response.status_code == 200 and lines > n
+        return queries
 
     assert_flat(measure)
 

@@ -284,12 +284,48 @@ def test_bids_awaiting_approval_are_a_supervisors_queue_in_their_scope(world, ma
     from casework.best_interests.queries import bids_awaiting_approval
 
     cw, sup, members = people
-    case = make.case(cw)
-    make.assessment(case, cw)
-    waiting = make.bid(case, cw)
-    other = make.case(cw)
-    make.assessment(other, cw)
-    make.approved_bid(other, cw, sup, members=members)
+    waiting, with_panel, approved = (make.case(cw) for _ in range(3))
+    for case in (waiting, with_panel, approved):
+        make.assessment(case, cw)
+    decided = make.bid(waiting, cw)
+    for member in members:
+        make.vote(decided, member)
+    make.vote(make.bid(with_panel, cw), members[0])  # the panel is still voting
+    make.approved_bid(approved, cw, sup, members=members)
     db.session.commit()
-    assert [b.id for b, _c in bids_awaiting_approval(sup)] == [waiting.id]
-    assert bids_awaiting_approval(world("US", Role.SUPERVISOR)) == []
+    listed = bids_awaiting_approval(sup)
+    assert [(r.bid_id, r.case_number) for r in listed] == [(decided.id, waiting.number)]
+    assert listed[0].since == max(v.voted_at for v in decided.votes)
+    assert listed[0].drafted_by == cw.name
+    assert bids_awaiting_approval(world("US", Role.SUPERVISOR)) == []  # another country
+    assert bids_awaiting_approval(members[1]) == []  # an attorney does not approve a BID
+
+
+# Every way a panel can stand, through the services: (votes that concur, that dissent).
+PANELS = [(0, 0), (2, 0), (3, 0), (2, 1), (1, 2), (2, 2), (3, 1), (4, 0), (1, 3)]
+
+
+def test_awaiting_approval_is_the_panel_decided_condition_in_sql(world, make, people):
+    """The queue's SQL and the condition the engine reads agree on every panel."""
+    from casework.best_interests.conditions import panel_decided
+    from casework.best_interests.queries import bids_awaiting_approval
+
+    cw, sup, _members = people
+    bids = {}
+    for concur, dissent in PANELS:
+        case = make.case(cw)
+        make.assessment(case, cw)
+        b = make.bid(case, cw)
+        for vote in ["concur"] * concur + ["dissent"] * dissent:
+            make.vote(b, make.user(Role.PARALEGAL, world.mx), vote)
+        bids[b.id] = (case, b)
+    db.session.commit()
+    listed = {r.bid_id for r in bids_awaiting_approval(sup)}
+    for bid_id, (case, b) in bids.items():
+        facts = Facts(case=case, now=utcnow(), proposed=frozenset(),
+                      _batch=FactBatch([case.id]))
+        fact_bid = next(x for x in facts.records("bi.bids") if x.id == bid_id)
+        decided = panel_decided(facts, fact_bid)
+        assert (bid_id in listed) == decided, [len(b.votes)]
+        assert (bid_id in listed) == (bi.approval_problem(b) is None)
+    assert 0 < len(listed) < len(PANELS)

@@ -69,3 +69,11 @@ def test_a_valid_post_records_it_encrypted_and_sets_the_next_review(client, worl
     row = db.session.scalars(sa.select(CaseCheckpoint).where(
         CaseCheckpoint.case_id == case.id, CaseCheckpoint.key == "case.review")).one()
     assert row.met_at == review.reviewed_at and row.completed_by_id == sup.id
+
+
+def test_the_review_form_is_reached_from_the_case_page(client, world, make, case):
+    make.switch_user(client, world("MX", Role.SUPERVISOR))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    row = page.split('data-checkpoint="case.review"')[1].split("</tr>")[0]
+    assert f'href="/cases/{case.id}/reviews"' in row
+    assert client.get(f"/cases/{case.id}/reviews").status_code == 200
