@@ -16,7 +16,9 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from casework.supervision.dashboard import COLUMNS, Dashboard, Item
+from flask_babel import lazy_gettext as _l
+
+from casework.supervision.dashboard import COLUMN_LABELS, COLUMNS, Dashboard, Item
 from casework.workflow import engine
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,12 +49,17 @@ def csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
         buffer.truncate()
 
 
-DASHBOARD_HEADER = ["table", "id", "name", "cases", *COLUMNS, "week_due", "week_met_on_time"]
+# Headers are for the people who open the file, so they are in the user's language;
+# the codes in the cells (table kinds, checkpoint keys, statuses) stay the same in every
+# language so that a report built on them keeps working.
+DASHBOARD_HEADER = [_l("Table"), _l("Id"), _l("Name"), _l("Cases"),
+                    *(COLUMN_LABELS[c] for c in COLUMNS), _l("Due that week"),
+                    _l("Met on time that week")]
 
 
 def dashboard_rows(data: Dashboard, *, with_staff: bool = False) -> Iterator[list]:
     """The dashboard's tables, one line per group, then the weekly trend."""
-    yield DASHBOARD_HEADER
+    yield [str(h) for h in DASHBOARD_HEADER]
     blank_week = ["", ""]
     yield ["total", "", "", data.totals.cases, *(data.totals[c] for c in COLUMNS), *blank_week]
     for g in data.by_checkpoint:
@@ -73,14 +80,15 @@ def dashboard_rows(data: Dashboard, *, with_staff: bool = False) -> Iterator[lis
                week.due, week.on_time]
 
 
-CASES_HEADER = ["case_number", "office", "checkpoint", "checkpoint_title", "recommendations",
-                "status", "due_at", "met_at", "days_overdue"]
+CASES_HEADER = [_l("Case number"), _l("Office"), _l("Checkpoint"), _l("Checkpoint title"),
+                _l("Recommendations"), _l("Status"), _l("Due (UTC)"), _l("Met (UTC)"),
+                _l("Days overdue")]
 
 
 def case_rows(items: Iterable[Item], offices: dict, now: datetime, *,
               with_staff: bool = False) -> Iterator[list]:
     """A drill-down list: one line per case and checkpoint, most urgent first."""
-    yield CASES_HEADER + (["assigned_staff"] if with_staff else [])
+    yield [str(h) for h in CASES_HEADER] + ([str(_l("Assigned staff"))] if with_staff else [])
     for item in items:
         cp = engine.checkpoint(item.key)
         row = [item.number, offices.get(item.office_id, ""), item.key, cp.title,

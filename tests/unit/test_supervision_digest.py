@@ -94,7 +94,9 @@ def test_a_bad_moment_is_refused(app, ctx):
 
 def test_nothing_to_do_is_said_plainly(app, world):
     out = _run(app).output
-    assert "Nothing overdue or due soon." in _section(out, world("MX", Role.SUPERVISOR))
+    assert "Nothing overdue or due soon." in _section(out, world("US", Role.SUPERVISOR))
+    # The Mexican supervisor saved no language: the office country's, Spanish.
+    assert "Nothing overdue" not in _section(out, world("MX", Role.SUPERVISOR))
 
 
 def test_a_supervisor_with_no_saved_language_gets_the_office_country_language(app, s):

@@ -322,7 +322,7 @@ def test_the_dashboard_export_is_de_identified_and_audited(s, signin):
     browser = signin(s.sup)
     rows = _csv(browser.get(f"/supervision/export/dashboard.csv?office={s.mx.id}"))
     body = "\n".join(",".join(r) for r in rows)
-    assert rows[0][:4] == ["table", "id", "name", "cases"]
+    assert rows[0][:4] == ["Table", "Id", "Name", "Cases"]
     assert not any(name in body for name in CHILD_NAMES)
     assert s.cw.name not in body and s.pl.name not in body  # no staff names by default
     total = next(r for r in rows if r[0] == "total")
@@ -341,8 +341,8 @@ def test_the_dashboard_export_is_de_identified_and_audited(s, signin):
 def test_the_cases_export_lists_the_drill_down_and_audits_it(s, signin):
     browser = signin(s.sup)
     plain = _csv(browser.get("/supervision/export/cases.csv?status=overdue", buffered=True))
-    assert plain[0] == ["case_number", "office", "checkpoint", "checkpoint_title",
-                        "recommendations", "status", "due_at", "met_at", "days_overdue"]
+    assert plain[0] == ["Case number", "Office", "Checkpoint", "Checkpoint title",
+                        "Recommendations", "Status", "Due (UTC)", "Met (UTC)", "Days overdue"]
     items, total = dashboard.drill_down(s.scope, Filters(column="overdue"), utcnow(),
                                         per_page=1000)
     assert len(plain) - 1 == total > 0
@@ -351,7 +351,7 @@ def test_the_cases_export_lists_the_drill_down_and_audits_it(s, signin):
     assert not any(name in str(plain) for name in (*CHILD_NAMES, s.cw.name, s.cw2.name))
     named = _csv(browser.get("/supervision/export/cases.csv?status=applies&with_staff=1",
                                 buffered=True))
-    assert named[0][-1] == "assigned_staff"
+    assert named[0][-1] == "Assigned staff"
     legal = {r[-1] for r in named[1:] if r[0] == s.cases["legal"].number}
     assert legal == {f"{s.cw.name}; {s.pl.name}"}
     events = _events("supervision.export")
@@ -633,3 +633,11 @@ def test_long_override_and_refusal_lists_are_paged_each_on_its_own(s, signin, mo
     assert "Page 2 of 2" in browser.get("/supervision/overrides?overrides_page=99").get_data(
         as_text=True).split('id="overrides-h"')[1]
 
+
+
+def test_the_export_headers_are_in_the_supervisors_language(s, signin):
+    browser = signin(s.sup)
+    browser.post("/language", data={"language": "es"})
+    plain = _csv(browser.get("/supervision/export/cases.csv?status=overdue", buffered=True))
+    assert plain[0][:3] == ["Número de expediente", "Oficina", "Punto de control"]
+    assert {r[5] for r in plain[1:]} == {"overdue"}  # the codes stay codes
