@@ -3,7 +3,7 @@ proceedings and hearings, US relief, COMAR, privileged notes, My calendar, and t
 legal panel of the case page. Thin: a form in, one service out, one commit.
 
 Each record page answers GET to the roles that may read it and POST to the roles
-that may record, both read from the catalogue (`form_roles`), as two endpoints on
+that may record, both read from the catalogue (`legal_roles`), as two endpoints on
 one URL, so every endpoint declares exactly who may use it. A page with several
 forms posts each to its own URL and, on a mistake, shows that form again with its
 errors beside the fields and what was typed.
@@ -41,19 +41,19 @@ from casework.legal.forms import (
     WithdrawalForm,
 )
 from casework.legal.models import ComarClaim, Hearing, ReliefFiling, Representation
-from casework.legal.views import bp
+from casework.legal.views import bp, legal_roles
 from casework.models import utcnow
-from casework.screening.views import form_roles, refused
+from casework.screening.views import refused
 from casework.web.access import LEGAL_STAFF, declaration, get_case_or_404, refuse, roles
 from casework.workflow import engine
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.policy import BY_KEY, Action
 
-SCREENING = form_roles("legal.screening")
-REPRESENTATION = form_roles("legal.representation")
-HEARINGS = form_roles("legal.hearings")
-RELIEF = form_roles("protection.claim_us")
-COMAR = form_roles("protection.claim_mx")
+SCREENING = legal_roles("legal.screening")
+REPRESENTATION = legal_roles("legal.representation")
+HEARINGS = legal_roles("legal.hearings")
+RELIEF = legal_roles("protection.claim_us")
+COMAR = legal_roles("protection.claim_mx")
 
 LABELS = {name: getattr(choices, name) for name in dir(choices) if name.endswith("_LABELS")}
 
@@ -537,7 +537,7 @@ def legal_panel(case) -> dict:
     privileged notes only for legal staff on the case team (never loaded otherwise)."""
     links = []
     for key, endpoint in PAGES:
-        if current_user.role in form_roles(key).view:
+        if current_user.role in legal_roles(key).view:
             links.append((BY_KEY[key].title, endpoint))
     may_notes = services.may_use_notes(case, current_user)
     return {
