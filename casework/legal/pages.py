@@ -45,7 +45,7 @@ from casework.legal.views import bp, legal_roles
 from casework.models import utcnow
 from casework.screening.views import refused
 from casework.web.access import LEGAL_STAFF, declaration, get_case_or_404, refuse, roles
-from casework.workflow import engine
+from casework.workflow import actions, engine
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.policy import BY_KEY, Action
 
@@ -463,6 +463,42 @@ def update_claim(case_id):
     if status is None:
         return _done(case, _("COMAR claim updated."), "legal.comar")
     return _comar_page(get_case_or_404(case_id), bound=form, status=status)
+
+
+# --- the gated action `file-relief` (workflow/actions.py) --------------------------------
+# Its action page (/cases/<id>/actions/file-relief) shows why a filing is refused and takes
+# a supervisor's override; once allowed, it files with the same form and the same service
+# as the relief or COMAR page, so a filing through the gate is a real filing record and
+# there is one way to file: services.record_filing / record_claim, which ask the gate.
+
+def _filing_roles(case):
+    return RELIEF if case.country == Country.US else COMAR
+
+
+def _file_relief_form(case, **kw):
+    if case.country == Country.US:
+        form = FilingForm(case=case, **kw)
+    else:
+        form = ClaimForm(case=case, **kw)
+        latest = next(iter(queries.screenings(case)), None)
+        if (request.method == "GET" and latest is not None and latest.entered_country_on
+                and form.entered_on.data is None):
+            form.entered_on.data = latest.entered_country_on
+    form.may_record = _filing_roles(case).may_record(current_user)
+    return form
+
+
+def _file_relief(case, form, *, actor):
+    if not _filing_roles(case).may_record(actor):
+        raise NotPermitted(_("Your role cannot record this filing."))
+    if case.country == Country.US:
+        services.record_filing(case, form.details(), actor=actor)
+    else:
+        services.record_claim(case, form.details(), actor=actor)
+
+
+actions.register(Action.FILE_RELIEF, form=_file_relief_form, effect=_file_relief,
+                 fields="legal/_file_relief_fields.html")
 
 
 # --- privileged notes ------------------------------------------------------------------
