@@ -264,9 +264,7 @@ CATALOGUE: tuple[Checkpoint, ...] = (
     Checkpoint(
         key="protection.claim_us", title=_l("US relief filed"), recommendations=("R7", "R6"),
         stage=Stage.LEGAL, applies="protection.us_relief_identified",
-        # A paralegal may enter a filing and its receipts (DESIGN.md: paralegals do
-        # filings); an attorney signs it off, so an attorney answers for every filing.
-        met="protection.us_relief_filed", completed_by=(ATT, PL), signed_off_by=(ATT,),
+        met="protection.us_relief_filed", completed_by=(ATT,), signed_off_by=(ATT,),
         evidence=_l("Asylum (I-589 at USCIS), SIJS (state-court predicate order, I-360), T or U "
                     "visa; receipts and decisions. Alerts before the 18th and 21st birthdays."),
         blocks=(Gate(A.RECORD_RETURN, H),), form="legal.relief",
@@ -274,8 +272,7 @@ CATALOGUE: tuple[Checkpoint, ...] = (
     Checkpoint(
         key="protection.claim_mx", title=_l("Refugee claim in Mexico (COMAR)"),
         recommendations=("R7",), stage=Stage.LEGAL, applies="protection.mx_wishes_to_claim",
-        # POLICY.md: ATT or CW; a paralegal, who does filings (DESIGN.md), may too.
-        met="protection.comar_filed", completed_by=(ATT, CW, PL), signed_off_by=(SUP,),
+        met="protection.comar_filed", completed_by=(ATT, CW), signed_off_by=(SUP,),
         evidence=_l("Filing date (or the reason for filing late), the notice to INM, the "
                     "decision; COMAR decides within 45 business days."),
         deadline=Deadline(30, Unit.BUSINESS_DAYS, anchor="protection.entered_mexico"),

@@ -141,7 +141,7 @@ def test_a_caseworker_cannot_file_us_relief_through_the_action_page(client, worl
     assert len(refusals(case)) == 1
 
 
-@pytest.mark.parametrize("role", [Role.ATTORNEY, Role.PARALEGAL, Role.CASEWORKER])
+@pytest.mark.parametrize("role", [Role.ATTORNEY, Role.CASEWORKER])
 def test_a_mexican_case_files_a_comar_claim_through_the_gate(client, world, make, role):
     case = make.case(world("MX", Role.CASEWORKER))
     db.session.commit()
@@ -156,3 +156,13 @@ def test_a_mexican_case_files_a_comar_claim_through_the_gate(client, world, make
     claim = db.session.scalars(sa.select(ComarClaim)).one()
     assert (claim.reference, claim.recorded_by_id) == ("COMAR/TAP/0042", world("MX", role).id)
     assert make.count(ActionRecord) == 0
+
+
+def test_a_paralegal_is_refused_a_comar_claim_through_the_gate(client, world, make):
+    """POLICY.md: a COMAR claim is recorded by an attorney or a caseworker."""
+    case = make.case(world("MX", Role.CASEWORKER))
+    make.representation(case, world("MX", Role.ATTORNEY))
+    db.session.commit()
+    make.switch_user(client, world("MX", Role.PARALEGAL))
+    assert client.post(url(case), data=MX_CLAIM).status_code == 409
+    assert make.count(ComarClaim) == 0
