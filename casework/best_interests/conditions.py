@@ -9,6 +9,7 @@ explained to the child, and to recommend that very action.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from casework.best_interests.choices import MIN_PANEL, BidStatus, Vote, supports
 from casework.best_interests.models import (
@@ -18,8 +19,9 @@ from casework.best_interests.models import (
     CasePlan,
 )
 from casework.extensions import db
+from casework.workflow.models import CaseCheckpoint, State
 from casework.workflow.policy import Action
-from casework.workflow.registry import Met, condition, fact_source, group_by_case
+from casework.workflow.registry import Met, clock, condition, fact_source, group_by_case
 
 # POLICY.md: a BID is required whenever one of these is proposed.
 NEEDS_BID = frozenset({Action.RECORD_RETURN, Action.RECORD_TRANSFER, Action.REUNIFY_ABROAD})
@@ -120,6 +122,19 @@ def plan_current(facts) -> Met | None:
     if not plans or facts.now.date() > plans[-1].review_on:
         return None
     return Met(plans[-1].made_at, plans[-1].recorded_by_id)
+
+
+@clock("bi.plan_review_passed")
+def plan_review_passed(now):
+    """Cases whose stored plan is current but whose latest plan's review date has passed."""
+    plan, later = aliased(CasePlan), aliased(CasePlan)
+    stale = sa.select(plan.case_id).where(
+        plan.review_on < now.date(),
+        ~sa.exists().where(later.case_id == plan.case_id, later.made_at > plan.made_at))
+    row = CaseCheckpoint
+    return sa.select(row.case_id).where(
+        row.key == "bi.plan", row.state.in_((State.MET, State.AWAITING_SIGN_OFF)),
+        row.case_id.in_(stale))
 
 
 @condition("bid.proposed")

@@ -125,6 +125,11 @@ def confirm_name_match(case: Case, q: str) -> bool:
     return wanted <= have
 
 
+def confirm_a_number_match(case: Case, q: str) -> bool:
+    """An A-number hit is a candidate too (truncated digests) until the numbers agree."""
+    return case.a_number is not None and case.a_number == normalise_a_number(q)
+
+
 def possible_duplicates(user: User, details: ChildDetails, exclude: uuid.UUID | None = None,
                         limit: int = 10) -> list[Case]:
     """Cases in the user's scope with the same birth date and the same name tokens."""

@@ -75,6 +75,8 @@ def list_cases():
     cases = page.items
     if kind == "name":
         cases = [c for c in cases if queries.confirm_name_match(c, filters.q)]
+    elif kind == "a_number":
+        cases = [c for c in cases if queries.confirm_a_number_match(c, filters.q)]
     if kind != "none":
         # The query itself may be a child's name: the event keeps only its kind and count.
         record("case.search", actor_id=current_user.id,

@@ -1,9 +1,10 @@
-"""`flask casework checkpoints rebuild` and `flask casework policy`."""
+"""`flask casework checkpoints rebuild|refresh-due` and `flask casework policy`."""
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
@@ -13,8 +14,9 @@ from sqlalchemy.orm import joinedload
 from casework.cases.models import Case
 from casework.cli import casework_cli
 from casework.extensions import db
+from casework.models import utcnow
 from casework.workflow import engine, policy
-from casework.workflow.registry import ANCHORS, CONDITIONS
+from casework.workflow.registry import ANCHORS, CLOCKS, CONDITIONS
 
 
 @casework_cli.group("checkpoints")
@@ -59,6 +61,54 @@ def rebuild(batch_size: int) -> None:
         count = rebuild_all(batch_size, advance)
     elapsed = time.perf_counter() - started
     click.echo(f"rebuilt checkpoints of {count} cases in {elapsed:.1f} s")
+
+
+def due_for_refresh(now: datetime) -> sa.Select:
+    """The ids of the cases whose stored rows time alone may have made stale: the union
+    of every module's clock (workflow/registry.py), purged cases left out."""
+    clocks = sa.union(*(fn(now) for fn in CLOCKS.values())).subquery()
+    return (sa.select(Case.id)
+            .where(Case.id.in_(sa.select(clocks.c[0])), Case.purged_at.is_(None)))
+
+
+def refresh_due(now: datetime | None = None, batch_size: int = 500) -> int:
+    """Refresh the cases the clock may have changed, a batch per transaction, at `now`.
+
+    Idempotent: a refreshed row no longer matches its clock, so a second run the same
+    day finds (almost) nothing, and a run that is missed is caught up by the next.
+    Returns the number of cases refreshed.
+    """
+    now = now or utcnow()
+    done = 0
+    last_id = None
+    while True:
+        stmt = (sa.select(Case).options(joinedload(Case.office))
+                .where(Case.id.in_(due_for_refresh(now))).order_by(Case.id).limit(batch_size))
+        if last_id is not None:
+            stmt = stmt.where(Case.id > last_id)
+        cases = db.session.scalars(stmt).unique().all()
+        if not cases:
+            return done
+        engine.refresh_many(cases, now=now)
+        db.session.commit()
+        last_id = cases[-1].id
+        done += len(cases)
+        db.session.expunge_all()
+
+
+@checkpoints.command("refresh-due")
+@click.option("--batch-size", default=500, show_default=True)
+@click.option("--now", "now_at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+                                                      "%Y-%m-%d"]),
+              help="the moment to compute for, in UTC (default: now); for tests and re-runs")
+def refresh_due_command(batch_size: int, now_at: datetime | None) -> None:
+    """Refresh only the cases whose checkpoints the passing of time may have changed
+    (a know-your-rights orientation due again, a hearing passed without its outcome, a
+    plan past its review date). Cheap and idempotent: run it daily from cron."""
+    started = time.perf_counter()
+    count = refresh_due(now_at.replace(tzinfo=UTC) if now_at else None, batch_size)
+    elapsed = time.perf_counter() - started
+    click.echo(f"refreshed checkpoints of {count} cases in {elapsed:.1f} s")
 
 
 def catalogue_as_data() -> list[dict]:

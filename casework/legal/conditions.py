@@ -4,15 +4,16 @@ The fact sources load only plain columns (dates, kinds, outcomes), for a whole
 batch of cases in one query each, ordered so that the last record is the latest.
 Some conditions read the clock (`facts.now`): a know-your-rights orientation
 falls due again six months on, and a hearing that has passed needs its outcome.
-Every save refreshes the case, and `flask casework checkpoints rebuild` catches
-up the cases nobody touched.
+Every save refreshes the case; the clocks at the end of this file name the cases
+that time alone may have changed, which `flask casework checkpoints refresh-due`
+refreshes daily (and `rebuild` recomputes every case).
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -38,8 +39,9 @@ from casework.legal.models import (
     represents,
 )
 from casework.screening.choices import CustodyEventKind
+from casework.workflow.models import CaseCheckpoint, State
 from casework.workflow.policy import KYR_REPEAT_MONTHS, Action
-from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case
+from casework.workflow.registry import Met, anchor, clock, condition, fact_source, group_by_case
 
 # Admission to children's care starts the know-your-rights clock: ORR in the US,
 # DIF in Mexico. A cross-border transfer starts it again.
@@ -388,3 +390,35 @@ def claim_pending(facts) -> bool:
                 for f in facts.records("legal.relief_filings"))
             or any(c.decision is None or c.decision in COMAR_STILL_PENDING
                    for c in facts.records("legal.comar_claims")))
+
+
+# --- clocks: the cases whose stored rows time alone may have made stale -------------
+
+STORED_AS_MET = (State.MET, State.AWAITING_SIGN_OFF)
+
+
+@clock("legal.kyr_repeat")
+def kyr_repeat_due(now: datetime):
+    """Know-your-rights stored as given, last given six months ago or more, and no attorney
+    of record: it falls due again (`kyr_state`). A few days early at month ends, where
+    `add_months` shortens the month; a refresh of those changes nothing."""
+    given_before = add_months(now, -KYR_REPEAT_MONTHS) + timedelta(days=4)
+    row = CaseCheckpoint
+    represented = sa.select(row.case_id).where(row.key == "legal.representation",
+                                               row.state == State.MET)
+    return sa.select(row.case_id).where(
+        row.key == "legal.kyr", row.state.in_(STORED_AS_MET), row.met_at <= given_before,
+        row.case_id.not_in(represented))
+
+
+@clock("legal.hearing_passed")
+def hearing_passed(now: datetime):
+    """Hearings and address stored as current, while a hearing of the pending proceedings
+    has taken place with no outcome recorded (`hearings_without_outcome`)."""
+    passed = (sa.select(Hearing.case_id)
+              .join(RemovalProceeding, Hearing.proceeding_id == RemovalProceeding.id)
+              .where(Hearing.outcome.is_(None), Hearing.scheduled_at <= now,
+                     RemovalProceeding.conclusion.is_(None)))
+    row = CaseCheckpoint
+    return sa.select(row.case_id).where(
+        row.key == "legal.hearings", row.state.in_(STORED_AS_MET), row.case_id.in_(passed))

@@ -3,7 +3,7 @@ proceedings and hearings, US relief, COMAR, privileged notes, My calendar, and t
 legal panel of the case page. Thin: a form in, one service out, one commit.
 
 Each record page answers GET to the roles that may read it and POST to the roles
-that may record, both read from the catalogue (`form_roles`), as two endpoints on
+that may record, both read from the catalogue (`legal_roles`), as two endpoints on
 one URL, so every endpoint declares exactly who may use it. A page with several
 forms posts each to its own URL and, on a mistake, shows that form again with its
 errors beside the fields and what was typed.
@@ -41,19 +41,19 @@ from casework.legal.forms import (
     WithdrawalForm,
 )
 from casework.legal.models import ComarClaim, Hearing, ReliefFiling, Representation
-from casework.legal.views import bp
+from casework.legal.views import bp, legal_roles
 from casework.models import utcnow
-from casework.screening.views import form_roles, refused
+from casework.screening.views import refused
 from casework.web.access import LEGAL_STAFF, declaration, get_case_or_404, refuse, roles
-from casework.workflow import engine
+from casework.workflow import actions, engine
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.policy import BY_KEY, Action
 
-SCREENING = form_roles("legal.screening")
-REPRESENTATION = form_roles("legal.representation")
-HEARINGS = form_roles("legal.hearings")
-RELIEF = form_roles("protection.claim_us")
-COMAR = form_roles("protection.claim_mx")
+SCREENING = legal_roles("legal.screening")
+REPRESENTATION = legal_roles("legal.representation")
+HEARINGS = legal_roles("legal.hearings")
+RELIEF = legal_roles("protection.claim_us")
+COMAR = legal_roles("protection.claim_mx")
 
 LABELS = {name: getattr(choices, name) for name in dir(choices) if name.endswith("_LABELS")}
 
@@ -465,6 +465,42 @@ def update_claim(case_id):
     return _comar_page(get_case_or_404(case_id), bound=form, status=status)
 
 
+# --- the gated action `file-relief` (workflow/actions.py) --------------------------------
+# Its action page (/cases/<id>/actions/file-relief) shows why a filing is refused and takes
+# a supervisor's override; once allowed, it files with the same form and the same service
+# as the relief or COMAR page, so a filing through the gate is a real filing record and
+# there is one way to file: services.record_filing / record_claim, which ask the gate.
+
+def _filing_roles(case):
+    return RELIEF if case.country == Country.US else COMAR
+
+
+def _file_relief_form(case, **kw):
+    if case.country == Country.US:
+        form = FilingForm(case=case, **kw)
+    else:
+        form = ClaimForm(case=case, **kw)
+        latest = next(iter(queries.screenings(case)), None)
+        if (request.method == "GET" and latest is not None and latest.entered_country_on
+                and form.entered_on.data is None):
+            form.entered_on.data = latest.entered_country_on
+    form.may_record = _filing_roles(case).may_record(current_user)
+    return form
+
+
+def _file_relief(case, form, *, actor):
+    if not _filing_roles(case).may_record(actor):
+        raise NotPermitted(_("Your role cannot record this filing."))
+    if case.country == Country.US:
+        services.record_filing(case, form.details(), actor=actor)
+    else:
+        services.record_claim(case, form.details(), actor=actor)
+
+
+actions.register(Action.FILE_RELIEF, form=_file_relief_form, effect=_file_relief,
+                 fields="legal/_file_relief_fields.html")
+
+
 # --- privileged notes ------------------------------------------------------------------
 
 def _notes_page(case, form, status=200):
@@ -537,7 +573,7 @@ def legal_panel(case) -> dict:
     privileged notes only for legal staff on the case team (never loaded otherwise)."""
     links = []
     for key, endpoint in PAGES:
-        if current_user.role in form_roles(key).view:
+        if current_user.role in legal_roles(key).view:
             links.append((BY_KEY[key].title, endpoint))
     may_notes = services.may_use_notes(case, current_user)
     return {

@@ -394,8 +394,19 @@ def record_proceeding(case: Case, d: ProceedingDetails, *, actor: User) -> Remov
     proceeding.a_number = number
     proceeding.court = _clean(d.court)
     db.session.add(proceeding)
+    _a_number_to_case(case, number)
     _saved(case, "proceeding.record", actor, proceeding=proceeding.id)
     return proceeding
+
+
+def _a_number_to_case(case: Case, number: str) -> None:
+    """The notice to appear's A-number becomes the case's, so search by A-number finds the
+    child (blind index only: the number is never in a URL, a log or the audit trail)."""
+    if case.a_number == number:
+        return
+    case.a_number = number
+    db.session.flush()
+    cases.reindex(case)
 
 
 def conclude_proceeding(case: Case, proceeding_id, concluded_on: date, conclusion: str, *,

@@ -12,16 +12,27 @@ from casework.legal import queries, services
 from casework.legal.forms import OrientationForm
 from casework.legal.models import FORMAT_LABELS
 from casework.screening.views import (
+    FormRoles,
     form_roles,
     refused,
     render_record_page,
     saved,
 )
-from casework.web.access import get_case_or_404
+from casework.web.access import LEGAL_STAFF, get_case_or_404
 
 bp = Blueprint("legal", __name__, url_prefix="/cases")
 
-KYR = form_roles("legal.kyr")
+
+def legal_roles(key: str) -> FormRoles:
+    """Who may use a legal checkpoint's page: the catalogue's recorders record (and, with
+    supervisors, read), and every member of the legal staff reads, since paralegals and
+    attorneys see the same cases (DESIGN.md, roles) and one prepares what the other
+    files or signs off."""
+    base = form_roles(key)
+    return FormRoles(record=base.record, view=base.view | frozenset(LEGAL_STAFF))
+
+
+KYR = legal_roles("legal.kyr")
 
 
 @bp.route("/<case_id>/know-your-rights", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from casework.extensions import db
 from casework.screening.choices import FEAR_OR_NEED, ScreeningKind, custody_variant
 from casework.screening.models import Consent, CustodyEvent, Screening
-from casework.workflow.registry import Met, condition, fact_source, group_by_case
+from casework.workflow.registry import CONDITIONS, Met, condition, fact_source, group_by_case
 
 
 @fact_source("screening.consents")
@@ -66,17 +66,24 @@ def never_share_with_origin(facts) -> bool:
 
     Either the child's consent in force says so, or a protection need was found
     (by the protection screening, or a credible fear in the contiguous-country
-    screening) and the child has not consented to contact with the country of origin.
+    screening) or a protection claim is pending (an asylum or other relief filing in
+    the US, a refugee claim with COMAR: the legal module's `protection.claim_pending`),
+    and the child has not consented to contact with the country of origin.
     """
     consent = latest_consent(facts)
     if consent is not None and consent.never_share_with_origin:
         return True
+    consented = consent is not None and consent.may_contact_origin_country
+    if consented:
+        return False
     protection = latest_screening(facts, ScreeningKind.PROTECTION)
     contiguous = latest_screening(facts, ScreeningKind.CONTIGUOUS)
-    protection_need = ((protection is not None and protection.outcome == FEAR_OR_NEED)
-                       or (contiguous is not None and bool(contiguous.credible_fear)))
-    consented = consent is not None and consent.may_contact_origin_country
-    return protection_need and not consented
+    if ((protection is not None and protection.outcome == FEAR_OR_NEED)
+            or (contiguous is not None and bool(contiguous.credible_fear))):
+        return True
+    # Looked up by name: the claims are the legal module's records, and the catalogue
+    # check at start-up guarantees the name is registered.
+    return bool(CONDITIONS["protection.claim_pending"](facts))
 
 
 @condition("custody.complete")

@@ -5,6 +5,12 @@
 - `@fact_source("name")`: fn(case_ids) -> {case_id: [records]}, loaded in one
   query per batch of cases, so rebuilding a million cases is not a million
   queries per source.
+- `@clock("name")`: fn(now) -> a SELECT of the ids of the cases whose stored
+  checkpoint rows the passing of time alone may have made stale (a condition
+  that reads `facts.now`: a review date passed, an orientation six months old).
+  A module whose conditions read the clock registers one; a superset is fine,
+  since a refresh leaves current rows alone. `flask casework checkpoints
+  refresh-due` refreshes just those cases, daily.
 Conditions read plain columns (dates, kinds, outcomes): the engine never
 decrypts anything.
 """
@@ -19,6 +25,7 @@ from datetime import datetime
 CONDITIONS: dict[str, Callable] = {}
 ANCHORS: dict[str, Callable] = {}
 FACT_SOURCES: dict[str, Callable[[list[uuid.UUID]], dict[uuid.UUID, list]]] = {}
+CLOCKS: dict[str, Callable[[datetime], object]] = {}  # fn(now) -> SELECT of case ids
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ def anchor(name: str):
 
 def fact_source(name: str):
     return _registrar(FACT_SOURCES, "fact source", name)
+
+
+def clock(name: str):
+    return _registrar(CLOCKS, "clock", name)
 
 
 @dataclass

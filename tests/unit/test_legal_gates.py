@@ -145,3 +145,56 @@ def test_a_comar_claim_without_counsel_is_refused_too(world, make):
     make.representation(case, world("MX", Role.ATTORNEY))
     make.comar_claim(case, world("MX", Role.CASEWORKER))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ComarClaim)) == 1
+
+
+# --- a pending protection claim and contact with the country of origin ----------------------
+
+def origin_rule(case):
+    """The hard refusal of contact with the country of origin (an action rule, no key)."""
+    return [r for r in engine.blockers(case, Action.CONTACT_ORIGIN_COUNTRY) if r.key is None]
+
+
+@pytest.mark.parametrize("country", ["US", "MX"])
+def test_a_pending_claim_forbids_contact_with_the_origin_country_without_consent(
+        world, make, country):
+    attorney, cw = world(country, Role.ATTORNEY), world(country, Role.CASEWORKER)
+    case = make.case(cw)
+    make.consent(case, cw)  # consent recorded, contact with the origin country not agreed
+    make.representation(case, attorney)
+    assert origin_rule(case) == []  # no claim, no protection need found: tracing may go on
+    if country == "US":
+        filing = make.relief_filing(case, attorney)
+        decide = lambda: legal.update_filing(  # noqa: E731
+            case, filing.id, receipt_on=None, receipt_number=None, decision="denied",
+            decided_on=make.days_ago(0), actor=attorney)
+    else:
+        claim = make.comar_claim(case, attorney)
+        decide = lambda: legal.update_claim(  # noqa: E731
+            case, claim.id, inm_notified_on=None, decision="rejected",
+            decided_on=make.days_ago(0), actor=attorney)
+    db.session.commit()
+    [reason] = origin_rule(case)
+    assert reason.block == Block.HARD and not reason.overridable
+    assert "R7" in reason.recommendations
+    with pytest.raises(CheckpointBlocked):
+        services.perform(case, Action.CONTACT_ORIGIN_COUNTRY,
+                         actor=world(country, Role.SUPERVISOR), occurred_at=NOW)
+    db.session.rollback()
+    assert make.count(ActionRecord) == 0
+    decide()  # decided: no longer pending, and no protection need was screened
+    assert origin_rule(case) == []
+
+
+def test_with_consent_to_contact_the_origin_country_a_pending_claim_does_not_forbid_it(
+        world, make):
+    attorney, cw = world("US", Role.ATTORNEY), world("US", Role.CASEWORKER)
+    case = make.case(cw)
+    make.representation(case, attorney)
+    make.relief_filing(case, attorney)
+    make.consent(case, cw)
+    assert len(origin_rule(case)) == 1
+    make.consent(case, cw, may_contact_origin_country=True,
+                 sharing_scope=["consulate_of_origin"])
+    assert origin_rule(case) == []
+    make.consent(case, cw, never_share_with_origin=True)
+    assert len(origin_rule(case)) == 1

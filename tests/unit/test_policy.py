@@ -52,6 +52,23 @@ def test_declared_gates_match_policy_hard_and_soft():
                 assert gate.block == Block.SOFT, cp.key
 
 
+ROLE_CODES = {"CW": "caseworker", "PL": "paralegal", "ATT": "attorney", "SUP": "supervisor",
+              "PANEL": "panel"}
+
+
+@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+def test_who_completes_and_who_signs_off_match_policy():
+    """POLICY.md's "done by / signed off by" column is the rule; DESIGN.md's role table is
+    what each role usually does, not who may answer for a checkpoint."""
+    rows = policy_rows()
+    for cp in CATALOGUE:
+        done, _, signed = rows[cp.key][3].partition("/")
+        assert {ROLE_CODES[c] for c in re.findall(r"\b[A-Z]{2,5}\b", done)} == {
+            str(r) for r in cp.completed_by}, cp.key
+        assert {ROLE_CODES[c] for c in re.findall(r"\b[A-Z]{2,5}\b", signed)} == {
+            str(r) for r in cp.signed_off_by}, cp.key
+
+
 def test_every_action_is_guarded_and_returns_need_a_bid():
     guarded = {g.action for cp in CATALOGUE for g in cp.blocks}
     assert guarded == set(Action)

@@ -32,13 +32,25 @@ def test_renders_for_the_roles_the_catalogue_names(client, world, make, case, ro
     assert 'for="presenter"' in html
 
 
-@pytest.mark.parametrize("role", [Role.CASEWORKER, Role.ATTORNEY, Role.ADMIN])
+@pytest.mark.parametrize("role", [Role.CASEWORKER, Role.ADMIN])
 def test_refused_to_other_roles(client, world, make, case, role):
     make.switch_user(client, world("MX", role))
     url = f"/cases/{case.id}/know-your-rights"
     assert client.get(url).status_code == 403
     assert client.post(url, data=valid(make)).status_code == 403
     assert make.count(KnowYourRights) == 0
+
+
+def test_an_attorney_reads_the_orientations_but_a_paralegal_records_them(client, world, make,
+                                                                         case):
+    make.orientation(case, world("MX", Role.PARALEGAL))
+    db.session.commit()
+    make.switch_user(client, world("MX", Role.ATTORNEY))
+    url = f"/cases/{case.id}/know-your-rights"
+    html = client.get(url).get_data(as_text=True)
+    assert "Lic. Marta Ruiz" in html and 'for="presenter"' not in html
+    assert client.post(url, data=valid(make)).status_code == 403
+    assert make.count(KnowYourRights) == 1
 
 
 def test_a_case_of_another_office_is_not_found(client, world, make, case):

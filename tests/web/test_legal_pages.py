@@ -20,6 +20,7 @@ from casework.legal.models import (
     ComarClaim,
     Eoir33Filing,
     Hearing,
+    KnowYourRights,
     LegalScreening,
     ReliefFiling,
     RemovalProceeding,
@@ -51,14 +52,17 @@ def page_html(client, url: str) -> str:
 # --- who may read and record -------------------------------------------------------------
 
 # path, country of the case, roles that may read it (GET), roles that may record (POST).
+# Legal staff read every legal page; the screening's result and representation stay the
+# attorney's; a paralegal enters hearings and filings (an attorney signs a US filing off).
+LEGAL_AND_SUP = {Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR}
 ACCESS = [
-    ("legal-screening", "US", {Role.ATTORNEY, Role.SUPERVISOR}, {Role.ATTORNEY}),
-    ("representation", "US", {Role.ATTORNEY, Role.SUPERVISOR}, {Role.ATTORNEY}),
-    ("proceedings", "US", {Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR},
-     {Role.PARALEGAL, Role.ATTORNEY}),
-    ("relief", "US", {Role.ATTORNEY, Role.SUPERVISOR}, {Role.ATTORNEY}),
-    ("comar", "MX", {Role.ATTORNEY, Role.CASEWORKER, Role.SUPERVISOR},
-     {Role.ATTORNEY, Role.CASEWORKER, Role.SUPERVISOR}),
+    ("know-your-rights", "MX", LEGAL_AND_SUP, {Role.PARALEGAL, Role.SUPERVISOR}),
+    ("legal-screening", "US", LEGAL_AND_SUP, {Role.ATTORNEY}),
+    ("representation", "US", LEGAL_AND_SUP, {Role.ATTORNEY}),
+    ("proceedings", "US", LEGAL_AND_SUP, {Role.PARALEGAL, Role.ATTORNEY}),
+    ("relief", "US", LEGAL_AND_SUP, {Role.PARALEGAL, Role.ATTORNEY}),
+    ("comar", "MX", LEGAL_AND_SUP | {Role.CASEWORKER},
+     {Role.PARALEGAL, Role.ATTORNEY, Role.CASEWORKER, Role.SUPERVISOR}),
     ("legal-notes", "US", {Role.PARALEGAL, Role.ATTORNEY}, {Role.PARALEGAL, Role.ATTORNEY}),
 ]
 
@@ -75,7 +79,8 @@ def test_each_page_answers_the_roles_the_catalogue_names(client, world, make, pa
         assert got == (200 if role in readers else 403), (role, got)
         posted = client.post(url, data={}).status_code
         assert (posted != 403) is (role in recorders), (role, posted)
-    for model in (LegalScreening, Representation, RemovalProceeding, ReliefFiling, ComarClaim):
+    for model in (KnowYourRights, LegalScreening, Representation, RemovalProceeding,
+                  ReliefFiling, ComarClaim):
         assert make.count(model) == 0
 
 
@@ -386,7 +391,8 @@ def test_the_calendar_links_only_to_pages_the_role_may_open(client, world, make)
     kinds = re.findall(r'<tr data-kind="(\w+)"', html)
     assert {"hearing", "deadline", "age_out"} <= set(kinds)
     assert "Due: Legal relief screening" in html
-    assert f"/cases/{case.id}/legal-screening" not in html  # attorneys' page: no link
+    # An attorney records the screening; a paralegal may read the page, so it is linked.
+    assert f'href="/cases/{case.id}/legal-screening"' in html
     assert f'href="/cases/{case.id}/proceedings"' in html
     assert f'href="/cases/{case.id}"' in html
 
