@@ -59,7 +59,8 @@ def test_an_invalid_assessment_keeps_what_was_typed_and_saves_nothing(client, wo
     assert "Totonicapán".encode() not in stored and b"gang" not in stored
     row = db.session.scalar(sa.select(CaseCheckpoint).where(
         CaseCheckpoint.case_id == case.id, CaseCheckpoint.key == "bi.bia"))
-    assert row.state == "awaiting_sign_off"
+    # A short assessment meets the initial clock; the comprehensive one is due next.
+    assert row.state == "pending" and row.due_clock == "comprehensive"
 
 
 def test_a_plan_needs_a_measure_with_who_is_responsible(client, world, make):
