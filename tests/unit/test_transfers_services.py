@@ -20,7 +20,7 @@ from casework.transfers.models import ReturnPlan, TransferPlan
 from casework.workflow import engine
 from casework.workflow import services as workflow
 from casework.workflow.deadlines import add_months
-from casework.workflow.engine import CheckpointBlocked
+from casework.workflow.engine import CheckpointBlocked, Status
 from casework.workflow.models import ActionRecord, CaseCheckpoint, State
 from casework.workflow.policy import Action, Block
 
@@ -371,3 +371,49 @@ def test_a_return_recorded_by_a_direct_call_of_the_workflow_uses_the_plan_too(
         workflow.perform(case, Action.RECORD_RETURN, actor=cw, occurred_at=NOW())
     db.session.rollback()
     assert actions_recorded() == 1
+
+
+# --- the follow-up clocks: 1, 3, 6 and 12 months after the return ---------------------------
+
+def returned_days_ago(case, days: int):
+    """Backdate the return (records cannot be dated in the future), and refresh."""
+    plan = case_return(case)
+    plan.returned_at = utcnow().replace(microsecond=0) - timedelta(days=days)
+    db.session.flush()
+    engine.refresh(case)
+    return plan.returned_at
+
+
+def test_each_follow_up_is_due_in_turn(world, make, ready_for_return):
+    case = ready_for_return
+    cw = world("MX", Role.CASEWORKER)
+    tr.record_return(case, tr.ActionDetails(NOW()), actor=cw)
+    returned = returned_days_ago(case, 100)
+    reint = row(case, "reint.followup")
+    assert (reint.due_clock, reint.due_at) == ("m1", add_months(returned, 1))
+    assert engine.status_of(reint) == Status.OVERDUE
+    for month, next_clock in ((1, "m3"), (3, "m6"), (6, "m12")):
+        tr.record_follow_up(case, tr.FollowUpDetails(month, NOW(), "Seen.", "enrolled",
+                                                     "Safe."), actor=cw)
+        reint = row(case, "reint.followup")
+        assert reint.due_clock == next_clock
+        assert reint.due_at == add_months(returned, int(next_clock[1:]))
+    # 100 days after the return the 6-month follow-up is done early; the 12-month one waits.
+    assert engine.status_of(reint) == Status.PENDING
+
+
+@pytest.mark.parametrize(("days_since_return", "late"), [(40, True), (20, False)])
+def test_follow_ups_met_late_or_on_time(world, make, ready_for_return, days_since_return,
+                                        late):
+    case = ready_for_return
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    tr.record_return(case, tr.ActionDetails(NOW()), actor=cw)
+    returned_days_ago(case, days_since_return)  # 40 days: the 1-month one is late
+    for month in (1, 3, 6, 12):
+        tr.record_follow_up(case, tr.FollowUpDetails(month, NOW(), "Seen.", "enrolled",
+                                                     "Safe."), actor=cw)
+    assert row(case, "reint.followup").state == State.AWAITING_SIGN_OFF
+    engine.sign_off(case, "reint.followup", actor=sup)
+    reint = row(case, "reint.followup")
+    assert reint.late is late
+    assert engine.status_of(reint) == (Status.MET_LATE if late else Status.SIGNED_OFF)

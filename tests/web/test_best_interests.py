@@ -4,6 +4,8 @@ on the server whatever the page showed."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from casework.accounts.roles import Role
@@ -155,3 +157,20 @@ def test_a_supervisor_reopens_a_bid_with_the_new_facts(client, world, make):
     html = client.get(f"/cases/{case.id}/best-interests/determination").get_data(as_text=True)
     assert "Superseded BIDs" in html and reason in html
     assert client.post(url, data={"reason": reason}).status_code == 409  # once only
+
+
+def test_the_checklist_says_which_assessment_is_due(client, world, make):
+    cw = world("MX", Role.CASEWORKER)
+    case = make.case(cw)
+    make.login(client, cw)
+
+    def bia_row() -> str:
+        page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        return page.split('data-checkpoint="bi.bia"')[1].split("</tr>")[0]
+
+    assert 'data-due-clock="initial"' in bia_row() and "Short (initial) assessment" in bia_row()
+    make.assessment(case, cw)
+    db.session.commit()
+    row = bia_row()
+    assert 'data-due-clock="comprehensive"' in row and "Comprehensive assessment" in row
+    assert re.search(r"due in (29|30) days", row)
