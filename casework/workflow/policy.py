@@ -227,7 +227,20 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         evidence=_l("US: UAC determination, HHS notified within 48 hours, ORR transfer within "
                     "72 hours. Mexico: Procuraduría notified, DIF handover record, child not "
                     "held in an immigration station."),
-        deadline=Deadline(72, Unit.HOURS, anchor="case.encountered"), form="screening.custody",
+        # One clock per legal time limit; each runs only in its country (its anchor is None
+        # elsewhere). Met when every event of the country's variant is recorded.
+        clocks=(
+            Clock("hhs", _l("HHS notified"),
+                  Deadline(48, Unit.HOURS, anchor="custody.us_encountered"),
+                  done="custody.hhs_notified"),
+            Clock("orr", _l("Custody transferred to ORR"),
+                  Deadline(72, Unit.HOURS, anchor="custody.uac_determined"),
+                  done="custody.orr_transferred"),
+            Clock("mx", _l("Procuraduría notified and child handed to DIF"),
+                  Deadline(72, Unit.HOURS, anchor="custody.mx_encountered"),
+                  done="custody.complete"),
+        ),
+        form="screening.custody",
     ),
     Checkpoint(
         key="screen.safety", title=_l("Urgent safety, medical and protection needs"),
