@@ -133,7 +133,7 @@ def needs_sign_off(cp: Checkpoint) -> bool:
 
 def _clock_state(cp: Checkpoint, clock: Clock, facts: Facts, met: Met | None) -> ClockState:
     # A lone deadline's milestone is the checkpoint's own `met`: not read twice.
-    clock_facts = replace(facts, clock=clock)
+    clock_facts = facts if clock.key is None else replace(facts, clock=clock)
     done = met if clock.done == cp.met else CONDITIONS[clock.done](clock_facts)
     rule = clock.deadline
     start = done.at if rule.recurring and done else ANCHORS[rule.anchor](clock_facts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 
@@ -169,7 +170,7 @@ class Checkpoint:
     def needs_sign_off(self) -> bool:
         return bool(self.signed_off_by)
 
-    @property
+    @cached_property  # read for every case on a rebuild
     def all_clocks(self) -> tuple[Clock, ...]:
         """The checkpoint's deadlines as clocks: a lone `deadline` is one clock met by `met`."""
         if self.clocks:
