@@ -62,7 +62,8 @@ class Config:
     RETENTION_DAYS = 7 * 365
 
     CASES_PER_PAGE = 25
-    # The organisation's deadline overrides, by checkpoint key (see workflow/policy.py).
+    # The organisation's deadline overrides, by checkpoint key, or "key:clock" for a checkpoint
+    # with several deadlines (see workflow/policy.py with_overrides).
     CASEWORK_DEADLINES: dict = {}
 
     @classmethod

@@ -37,9 +37,6 @@ BIA_AREAS = {
 # A short assessment records at least these; a comprehensive one records every area.
 SHORT_BIA_AREAS = ("child_views", "safety")
 
-# POLICY.md, bi.plan: "reviewed every 90 days". The catalogue row carries the first plan's
-# deadline (one deadline per checkpoint); a plan's review date may be at most this far ahead.
-PLAN_REVIEW_MAX_DAYS = 90
 MAX_PLAN_MEASURES = 8
 
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from casework.best_interests.choices import MIN_PANEL, BidStatus, Vote, supports
+from casework.best_interests.choices import (
+    MIN_PANEL,
+    AssessmentKind,
+    BidStatus,
+    Vote,
+    supports,
+)
 from casework.best_interests.models import (
     BestInterestsAssessment,
     BestInterestsDetermination,
@@ -21,7 +27,14 @@ from casework.best_interests.models import (
 from casework.extensions import db
 from casework.workflow.models import CaseCheckpoint, State
 from casework.workflow.policy import Action
-from casework.workflow.registry import Met, clock, condition, fact_source, group_by_case
+from casework.workflow.registry import (
+    Met,
+    anchor,
+    clock,
+    condition,
+    fact_source,
+    group_by_case,
+)
 
 # POLICY.md: a BID is required whenever one of these is proposed.
 NEEDS_BID = frozenset({Action.RECORD_RETURN, Action.RECORD_TRANSFER, Action.REUNIFY_ABROAD})
@@ -106,22 +119,74 @@ def approved_bid_recommending(facts, action: Action):
 
 # --- conditions --------------------------------------------------------------------
 
+def _met(record, at: str) -> Met:
+    return Met(getattr(record, at), record.recorded_by_id)
+
+
+def _comprehensive(facts) -> list:
+    return [a for a in facts.records("bi.assessments") if a.kind == AssessmentKind.COMPREHENSIVE]
+
+
+@condition("bia.initial_done")
+def bia_initial_done(facts) -> Met | None:
+    """The initial-assessment clock: the first assessment of either kind."""
+    assessments = facts.records("bi.assessments")
+    return _met(assessments[0], "assessed_at") if assessments else None
+
+
+@condition("bia.comprehensive_done")
+def bia_comprehensive_done(facts) -> Met | None:
+    """The comprehensive-assessment clock: the first comprehensive assessment."""
+    done = _comprehensive(facts)
+    return _met(done[0], "assessed_at") if done else None
+
+
 @condition("bia.recorded")
 def bia_recorded(facts) -> Met | None:
-    assessments = facts.records("bi.assessments")
-    if not assessments:
-        return None
-    latest = assessments[-1]
-    return Met(latest.assessed_at, latest.recorded_by_id)
+    """The checkpoint: the latest comprehensive assessment, which the supervisor signs off.
+    A short one alone unblocks the plan and the BID (services) but leaves this pending."""
+    done = _comprehensive(facts)
+    return _met(done[-1], "assessed_at") if done else None
 
 
 @condition("plan.current")
 def plan_current(facts) -> Met | None:
     """The latest plan, until its review date passes without a new one."""
     plans = facts.records("bi.plans")
-    if not plans or facts.now.date() > plans[-1].review_on:
+    if not plans or _review_due(facts, plans[-1]):
         return None
-    return Met(plans[-1].made_at, plans[-1].recorded_by_id)
+    return _met(plans[-1], "made_at")
+
+
+def _review_due(facts, plan) -> bool:
+    return facts.now.date() > plan.review_on
+
+
+@condition("plan.first_made")
+def plan_first_made(facts) -> Met | None:
+    """The first-plan clock."""
+    plans = facts.records("bi.plans")
+    return _met(plans[0], "made_at") if plans else None
+
+
+@anchor("plan.under_review")
+def plan_under_review(facts):
+    """The review clock counts from the plan being reviewed: the latest plan once its review
+    date has passed; before that, the plan the latest one replaced (so a late review shows
+    as met late). A first plan not yet due for review has no review clock running."""
+    plans = facts.records("bi.plans")
+    if plans and _review_due(facts, plans[-1]):
+        return plans[-1].made_at
+    return plans[-2].made_at if len(plans) > 1 else None
+
+
+@condition("plan.reviewed")
+def plan_reviewed(facts) -> Met | None:
+    """The review clock's milestone: the plan that replaced the one under review."""
+    plans = facts.records("bi.plans")
+    if len(plans) < 2 or _review_due(facts, plans[-1]):
+        return None
+    return _met(plans[-1], "made_at")
 
 
 @clock("bi.plan_review_passed")

@@ -22,7 +22,6 @@ from casework.best_interests.choices import (
     BIA_AREAS,
     MAX_PLAN_MEASURES,
     MIN_REOPEN_REASON,
-    PLAN_REVIEW_MAX_DAYS,
     QUESTION_LABELS,
     SOLUTION_LABELS,
     VOTE_LABELS,
@@ -39,6 +38,7 @@ from casework.best_interests.services import (
     assessment_problems,
     bid_problems,
     latest_review_date,
+    review_rule,
 )
 from casework.screening.forms import CaseRecordForm, when_field
 
@@ -118,7 +118,6 @@ class PlanForm(WithoutBiaMixin, CaseRecordForm):
     made_at = when_field(_l("When the plan was agreed"))
     review_on = DateField(
         _l("Review date"), validators=[InputRequired(_l("Enter the review date."))],
-        description=_l("At most %(n)d days after the plan.", n=PLAN_REVIEW_MAX_DAYS),
     )
     measures = FieldList(FormField(MeasureForm), min_entries=5, max_entries=MAX_PLAN_MEASURES)
     reference = StringField(
@@ -129,6 +128,10 @@ class PlanForm(WithoutBiaMixin, CaseRecordForm):
     def __init__(self, *args, case, needs_reason: bool, **kwargs):
         super().__init__(*args, case=case, **kwargs)
         self.needs_reason = needs_reason
+        # The catalogue's rule, with this organisation's changes: read per request.
+        self.review_days = review_rule().amount
+        self.review_on.description = _l("At most %(n)d days after the plan.",
+                                        n=self.review_days)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -146,7 +149,7 @@ class PlanForm(WithoutBiaMixin, CaseRecordForm):
             if not made.date() < self.review_on.data <= latest_review_date(made):
                 self.review_on.errors.append(_l(
                     "The review date comes after the plan, and within %(n)d days.",
-                    n=PLAN_REVIEW_MAX_DAYS))
+                    n=self.review_days))
                 ok = False
         ok &= self.check_without_bia(self.needs_reason)
         return ok

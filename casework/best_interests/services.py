@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,6 @@ from casework.best_interests.choices import (
     BIA_AREAS,
     MIN_PANEL,
     MIN_REOPEN_REASON,
-    PLAN_REVIEW_MAX_DAYS,
     SHORT_BIA_AREAS,
     AssessmentKind,
     BidQuestion,
@@ -43,6 +42,8 @@ from casework.extensions import db
 from casework.models import utcnow
 from casework.web.access import CASE_STAFF
 from casework.workflow import engine, policy
+from casework.workflow.deadlines import due_date
+from casework.workflow.policy import Deadline
 
 # The BID panel is staff (policy.PANEL): any case-staff role, never the drafter.
 PANEL_ROLES = frozenset(CASE_STAFF)
@@ -147,8 +148,13 @@ class PlanDetails:
     without_bia_reason: str | None = None
 
 
+def review_rule() -> Deadline:
+    """How soon a plan is reviewed: the catalogue's bi.plan review clock (every 90 days)."""
+    return engine.checkpoint("bi.plan").clock("review").deadline
+
+
 def latest_review_date(made_at: datetime) -> date:
-    return (made_at + timedelta(days=PLAN_REVIEW_MAX_DAYS)).date()
+    return due_date(review_rule(), made_at).date()
 
 
 def record_plan(case: Case, d: PlanDetails, *, actor: User) -> CasePlan:
@@ -162,7 +168,7 @@ def record_plan(case: Case, d: PlanDetails, *, actor: User) -> CasePlan:
         raise ValueError(_l("Say who is responsible for each measure."))
     if not d.made_at.date() < d.review_on <= latest_review_date(d.made_at):
         raise ValueError(_l("The review date comes after the plan, and within %(n)d days.",
-                            n=PLAN_REVIEW_MAX_DAYS))
+                            n=review_rule().amount))
     reason = _without_bia_reason(case, d.without_bia_reason)
     plan = CasePlan(id=uuid.uuid4(), case=case, case_id=case.id, made_at=d.made_at,
                     review_on=d.review_on, recorded_by_id=actor.id)

@@ -111,6 +111,11 @@ def refresh_due_command(batch_size: int, now_at: datetime | None) -> None:
     click.echo(f"refreshed checkpoints of {count} cases in {elapsed:.1f} s")
 
 
+def _deadline(d) -> dict | None:
+    return None if d is None else {"amount": d.amount, "unit": d.unit.value, "from": d.anchor,
+                                   "recurring": d.recurring}
+
+
 def catalogue_as_data() -> list[dict]:
     out = []
     for cp in engine.catalogue():
@@ -124,10 +129,10 @@ def catalogue_as_data() -> list[dict]:
             "met": cp.met,
             "completed_by": [str(r) for r in cp.completed_by],
             "signed_off_by": [str(r) for r in cp.signed_off_by],
-            "deadline": None if d is None else {
-                "amount": d.amount, "unit": d.unit.value, "from": d.anchor,
-                "recurring": d.recurring,
-            },
+            "deadline": _deadline(d),
+            # A checkpoint with several deadlines: each with its milestone's condition.
+            "clocks": [{"key": c.key, "label": str(c.label), "done": c.done,
+                        **_deadline(c.deadline)} for c in cp.clocks],
             "blocks": [{"action": g.action.value, "block": g.block.value} for g in cp.blocks],
         })
     return out

@@ -9,9 +9,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from casework.extensions import db
-from casework.screening.choices import FEAR_OR_NEED, ScreeningKind, custody_variant
+from casework.screening.choices import (
+    FEAR_OR_NEED,
+    CustodyEventKind,
+    ScreeningKind,
+    custody_variant,
+)
 from casework.screening.models import Consent, CustodyEvent, Screening
-from casework.workflow.registry import CONDITIONS, Met, condition, fact_source, group_by_case
+from casework.workflow.registry import (
+    CONDITIONS,
+    Met,
+    anchor,
+    condition,
+    fact_source,
+    group_by_case,
+)
 
 
 @fact_source("screening.consents")
@@ -97,6 +109,53 @@ def custody_complete(facts) -> Met | None:
         return None
     last = max(latest.values(), key=lambda e: e.occurred_at)
     return Met(last.occurred_at, last.recorded_by_id)
+
+
+# --- the custody clocks: each runs only for the country whose variant has its event --------
+
+def _first_event(facts, kind: CustodyEventKind) -> Met | None:
+    event = next((e for e in facts.records("screening.custody_events") if e.kind == kind), None)
+    return Met(event.occurred_at, event.recorded_by_id) if event else None
+
+
+def _variant_has(facts, kind: CustodyEventKind) -> bool:
+    return kind in custody_variant(facts.case.office.country)
+
+
+@condition("custody.hhs_notified")
+def hhs_notified(facts) -> Met | None:
+    return _first_event(facts, CustodyEventKind.HHS_NOTIFIED)
+
+
+@condition("custody.orr_transferred")
+def orr_transferred(facts) -> Met | None:
+    return _first_event(facts, CustodyEventKind.ORR_TRANSFER)
+
+
+@anchor("custody.us_encountered")
+def us_encountered(facts):
+    """US: HHS is notified within 48 hours of the apprehension (the encounter)."""
+    if _variant_has(facts, CustodyEventKind.HHS_NOTIFIED):
+        return facts.case.encountered_at
+    return None
+
+
+@anchor("custody.uac_determined")
+def uac_determined(facts):
+    """US: custody passes to ORR within 72 hours of the UAC determination; until that is
+    recorded, counted from the encounter (it cannot come later)."""
+    if not _variant_has(facts, CustodyEventKind.ORR_TRANSFER):
+        return None
+    determined = _first_event(facts, CustodyEventKind.UAC_DETERMINATION)
+    return determined.at if determined else facts.case.encountered_at
+
+
+@anchor("custody.mx_encountered")
+def mx_encountered(facts):
+    """Mexico: the Procuraduría notified and the child handed to DIF, from the encounter."""
+    if _variant_has(facts, CustodyEventKind.DIF_HANDOVER):
+        return facts.case.encountered_at
+    return None
 
 
 def _screening_done(kind: ScreeningKind):

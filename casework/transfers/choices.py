@@ -69,7 +69,3 @@ SCHOOL_LABELS = {
     SchoolStatus.NOT_ENROLLED: _l("Not attending school"),
     SchoolStatus.NOT_APPLICABLE: _l("Not applicable (working age, with a plan)"),
 }
-
-# POLICY.md, reint.followup: "safety checks at 1, 3, 6 and 12 months" after return. The
-# catalogue row's deadline is the last of them; these are the milestones of the programme.
-FOLLOW_UP_MONTHS = (1, 3, 6, 12)

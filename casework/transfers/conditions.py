@@ -11,14 +11,13 @@ import sqlalchemy as sa
 
 from casework.best_interests.conditions import approved_bid_recommending
 from casework.extensions import db
-from casework.transfers.choices import FOLLOW_UP_MONTHS
 from casework.transfers.models import (
     ReintegrationFollowUp,
     ReturnHandover,
     ReturnPlan,
     TransferPlan,
 )
-from casework.transfers.services import earliest_departure, start_of
+from casework.transfers.services import earliest_departure, follow_up_months, start_of
 from casework.workflow.policy import Action
 from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case
 
@@ -158,17 +157,31 @@ def return_handed_over(facts) -> Met | None:
     return Met(handovers[-1].handed_over_at, handovers[-1].recorded_by_id) if handovers else None
 
 
+def _follow_ups_since_return(facts) -> dict[int, object]:
+    """Month -> the first follow-up recorded for it after the last return."""
+    last = _last_return(facts)
+    done: dict[int, object] = {}
+    if last is None:
+        return done
+    for f in facts.records("transfers.follow_ups"):  # ordered by contact time
+        if f.contacted_at >= last.returned_at:
+            done.setdefault(f.month, f)
+    return done
+
+
+@condition("reint.followup_recorded")
+def followup_recorded(facts) -> Met | None:
+    """The milestone of one follow-up clock (`facts.clock`): its month's follow-up."""
+    f = _follow_ups_since_return(facts).get(facts.clock.deadline.amount)
+    return Met(f.contacted_at, f.recorded_by_id) if f else None
+
+
 @condition("reint.followups_done")
 def followups_done(facts) -> Met | None:
     """Every follow-up (1, 3, 6 and 12 months) after the last return is recorded."""
-    last = _last_return(facts)
-    if last is None:
+    done = _follow_ups_since_return(facts)
+    months = follow_up_months()
+    if not done or not set(months) <= set(done):
         return None
-    done = {}
-    for f in facts.records("transfers.follow_ups"):
-        if f.contacted_at >= last.returned_at:
-            done.setdefault(f.month, f)
-    if not set(FOLLOW_UP_MONTHS) <= set(done):
-        return None
-    final = max((done[m] for m in FOLLOW_UP_MONTHS), key=lambda f: f.contacted_at)
+    final = max((done[m] for m in months), key=lambda f: f.contacted_at)
     return Met(final.contacted_at, final.recorded_by_id)

@@ -17,7 +17,6 @@ from casework.transfers import services
 from casework.transfers.choices import (
     AUTHORITY_LABELS,
     CONDITION_LABELS,
-    FOLLOW_UP_MONTHS,
     PATHWAY_LABELS,
     SCHOOL_LABELS,
     ReceivingAuthority,
@@ -234,9 +233,7 @@ class ReturnHandoverForm(RecordForm):
 
 
 class FollowUpForm(RecordForm):
-    month = SelectField(_l("Follow-up"), choices=[("", _l("Choose"))] + [
-        (str(m), _l("%(n)d months after return", n=m) if m > 1 else _l("1 month after return"))
-        for m in FOLLOW_UP_MONTHS], validators=[DataRequired(_l("Choose the follow-up."))])
+    month = SelectField(_l("Follow-up"), validators=[DataRequired(_l("Choose the follow-up."))])
     contacted_at = when_field(_l("When the child was seen"))
     partner = StringField(_l("Who did the follow-up (partner organisation)"),
                           validators=[Optional(), Length(max=300)])
@@ -248,6 +245,12 @@ class FollowUpForm(RecordForm):
 
     required_texts = {"psychosocial": _l("Record the psychosocial support."),
                       "safety": _l("Record the safety check.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The follow-ups are the catalogue's clocks (with this organisation's changes).
+        self.month.choices = [("", _l("Choose"))] + [
+            (str(c.deadline.amount), c.label) for c in services.follow_up_clocks()]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

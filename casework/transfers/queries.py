@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,13 +11,14 @@ from sqlalchemy.orm import joinedload
 from casework.cases.models import Case
 from casework.extensions import db
 from casework.models import utcnow
-from casework.transfers.choices import FOLLOW_UP_MONTHS
 from casework.transfers.models import (
     ReintegrationFollowUp,
     ReturnHandover,
     ReturnPlan,
     TransferPlan,
 )
+from casework.transfers.services import follow_up_clocks
+from casework.workflow.deadlines import due_date
 
 
 def cases_in_transfer_from(office_ids) -> sa.Select:
@@ -62,51 +62,32 @@ def follow_ups(case: Case) -> list[ReintegrationFollowUp]:
     ))
 
 
-def add_months(when: datetime, months: int) -> datetime:
-    """The same day `months` later (or earlier), the last day of a shorter month."""
-    index = when.month - 1 + months
-    year, month = when.year + index // 12, index % 12 + 1
-    return when.replace(year=year, month=month,
-                        day=min(when.day, calendar.monthrange(year, month)[1]))
-
-
 @dataclass
 class FollowUpDue:
     month: int
-    due_on: date
+    label: object  # the catalogue clock's label: "3-month follow-up"
+    due_at: datetime
     done: ReintegrationFollowUp | None
     overdue: bool
+
+    @property
+    def due_on(self) -> date:
+        return self.due_at.date()
 
 
 def follow_up_schedule(case: Case, returned_at: datetime | None,
                        records: list[ReintegrationFollowUp],
                        now: datetime | None = None) -> list[FollowUpDue]:
-    """The 1, 3, 6 and 12-month follow-ups after the return, each done or due."""
+    """The follow-ups after the return (the catalogue's reint.followup clocks), each done
+    or due. Overdue follow-ups are counted on the dashboard from the checkpoint row."""
     if returned_at is None:
         return []
     now = now or utcnow()
     schedule = []
-    for month in FOLLOW_UP_MONTHS:
-        due = add_months(returned_at, month)
+    for clock in follow_up_clocks():
+        month = clock.deadline.amount
+        due = due_date(clock.deadline, returned_at)
         done = next((f for f in sorted(records, key=lambda f: f.contacted_at)
                      if f.month == month and f.contacted_at >= returned_at), None)
-        schedule.append(FollowUpDue(month, due.date(), done, done is None and due < now))
+        schedule.append(FollowUpDue(month, clock.label, due, done, done is None and due < now))
     return schedule
-
-
-def overdue_follow_ups(case_scope: sa.ColumnElement[bool],
-                       now: datetime | None = None) -> list[tuple[Case, int]]:
-    """(case, month) of every reintegration follow-up overdue in this scope, in SQL:
-    for the supervisors' dashboard. `case_scope` is cases.queries.visible_to(user)."""
-    now = now or utcnow()
-    out: list[tuple[Case, int]] = []
-    for month in FOLLOW_UP_MONTHS:
-        done = sa.exists().where(ReintegrationFollowUp.case_id == ReturnPlan.case_id,
-                                 ReintegrationFollowUp.month == month,
-                                 ReintegrationFollowUp.contacted_at >= ReturnPlan.returned_at)
-        stmt = (sa.select(Case).join(ReturnPlan, ReturnPlan.case_id == Case.id)
-                .where(ReturnPlan.returned_at.is_not(None),
-                       ReturnPlan.returned_at <= add_months(now, -month), ~done, case_scope)
-                .order_by(ReturnPlan.returned_at))
-        out += [(case, month) for case in db.session.scalars(stmt).unique()]
-    return sorted(out, key=lambda item: (-item[1], item[0].number))

@@ -26,7 +26,6 @@ from casework.errors import NotPermitted
 from casework.extensions import db
 from casework.models import utcnow
 from casework.transfers.choices import (
-    FOLLOW_UP_MONTHS,
     ChildCondition,
     LegalPathway,
     ReceivingAuthority,
@@ -42,7 +41,7 @@ from casework.workflow import engine
 from casework.workflow import services as workflow
 from casework.workflow.deadlines import due_date
 from casework.workflow.models import ActionRecord
-from casework.workflow.policy import Action
+from casework.workflow.policy import Action, Clock
 
 
 def _clean(text: str | None) -> str | None:
@@ -233,6 +232,17 @@ def last_return(case: Case) -> ReturnPlan | None:
         .order_by(ReturnPlan.returned_at.desc()).limit(1))
 
 
+def follow_up_clocks() -> tuple[Clock, ...]:
+    """The reintegration follow-ups: the clocks of the catalogue's reint.followup (1, 3, 6 and
+    12 months after return). A follow-up records its month; it is the milestone of the clock
+    due that many months after the return."""
+    return engine.checkpoint("reint.followup").clocks
+
+
+def follow_up_months() -> list[int]:
+    return [c.deadline.amount for c in follow_up_clocks()]
+
+
 def earliest_departure(referral_made_on: date) -> date:
     """The catalogue's rule (return.plan): the reintegration referral comes at least this
     many business days before departure. Configurable, like every deadline."""
@@ -391,7 +401,7 @@ def record_follow_up(case: Case, d: FollowUpDetails, *, actor: User) -> Reintegr
     plan = last_return(case)
     if plan is None:
         raise NotPermitted(_l("Reintegration follow-ups come after a recorded return."))
-    if d.month not in FOLLOW_UP_MONTHS:
+    if d.month not in follow_up_months():
         raise ValueError(_l("Choose the follow-up: 1, 3, 6 or 12 months."))
     _check_when(d.contacted_at)
     if d.contacted_at < plan.returned_at:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,7 +24,7 @@ from casework.models import utcnow
 from casework.workflow import policy
 from casework.workflow.deadlines import DUE_SOON, due_date
 from casework.workflow.models import CaseCheckpoint, CheckpointSignOff, GateOverride, State
-from casework.workflow.policy import ACTION_RULES, Action, Block, Checkpoint
+from casework.workflow.policy import ACTION_RULES, Action, Block, Checkpoint, Clock
 from casework.workflow.registry import ANCHORS, CONDITIONS, FactBatch, Facts, Met, fact_source
 
 MIN_OVERRIDE_REASON = 20
@@ -78,11 +78,37 @@ class CheckpointBlocked(DomainError):
 
 
 @dataclass(frozen=True)
+class ClockState:
+    """One deadline of one case: when it is due and when its milestone was reached."""
+
+    clock: Clock
+    due_at: datetime | None
+    done: Met | None
+
+    @property
+    def open(self) -> bool:
+        # A recurring clock is never finished: it is due again after each completion.
+        return self.done is None or self.clock.deadline.recurring
+
+    @property
+    def late(self) -> bool:
+        return bool(not self.clock.deadline.recurring and self.done and self.due_at
+                    and self.done.at > self.due_at)
+
+
+@dataclass(frozen=True)
 class Evaluation:
     checkpoint: Checkpoint
     applies: bool
     met: Met | None
     due_at: datetime | None
+    clocks: tuple[ClockState, ...] = ()
+    due_clock: str | None = None  # the clock of due_at, for a checkpoint with several
+
+    @property
+    def late(self) -> bool:
+        """Met, and some milestone was reached after its own deadline."""
+        return bool(self.met) and any(c.late for c in self.clocks)
 
 
 def catalogue() -> tuple[Checkpoint, ...]:
@@ -105,17 +131,34 @@ def needs_sign_off(cp: Checkpoint) -> bool:
     return bool(cp.signed_off_by) and policy.PANEL not in cp.signed_off_by
 
 
+def _clock_state(cp: Checkpoint, clock: Clock, facts: Facts, met: Met | None) -> ClockState:
+    # A lone deadline's milestone is the checkpoint's own `met`: not read twice.
+    clock_facts = facts if clock.key is None else replace(facts, clock=clock)
+    done = met if clock.done == cp.met else CONDITIONS[clock.done](clock_facts)
+    rule = clock.deadline
+    start = done.at if rule.recurring and done else ANCHORS[rule.anchor](clock_facts)
+    return ClockState(clock, due_date(rule, start) if start else None, done)
+
+
+def _due(states: tuple[ClockState, ...]) -> ClockState | None:
+    """The clock the row is due by: the earliest whose milestone is not done; once every
+    milestone is done, the last deadline (so "met late" and the trend keep a due date)."""
+    dated = [s for s in states if s.due_at is not None]
+    waiting = [s for s in dated if s.open]
+    if waiting:
+        return min(waiting, key=lambda s: s.due_at)
+    return max(dated, key=lambda s: s.due_at) if dated else None
+
+
 def evaluate(facts: Facts) -> list[Evaluation]:
     out = []
     for cp in catalogue():
         applies = bool(CONDITIONS[cp.applies](facts))
         met = CONDITIONS[cp.met](facts) if applies else None
-        due_at = None
-        if applies and cp.deadline:
-            recurring_and_done = cp.deadline.recurring and met
-            start = met.at if recurring_and_done else ANCHORS[cp.deadline.anchor](facts)
-            due_at = due_date(cp.deadline, start) if start else None
-        out.append(Evaluation(cp, applies, met, due_at))
+        states = tuple(_clock_state(cp, c, facts, met) for c in cp.all_clocks) if applies else ()
+        due = _due(states)
+        out.append(Evaluation(cp, applies, met, due.due_at if due else None, states,
+                              due.clock.key if due else None))
     return out
 
 
@@ -142,8 +185,8 @@ def _valid_sign_off(facts: Facts, cp: Checkpoint, met: Met):
     return None
 
 
-_ROW_FIELDS = ("state", "due_at", "met_at", "late", "completed_by_id", "signed_off_at",
-               "signed_off_by_id")
+_ROW_FIELDS = ("state", "due_at", "due_clock", "met_at", "late", "completed_by_id",
+               "signed_off_at", "signed_off_by_id")
 
 
 def _row_values(ev: Evaluation, facts: Facts) -> dict:
@@ -151,9 +194,10 @@ def _row_values(ev: Evaluation, facts: Facts) -> dict:
     cp = ev.checkpoint
     values = {
         "due_at": ev.due_at,
+        "due_clock": ev.due_clock,
         "met_at": ev.met.at if ev.met else None,
         "completed_by_id": ev.met.by if ev.met else None,
-        "late": bool(ev.met and ev.due_at and ev.met.at > ev.due_at),
+        "late": ev.late,
         "signed_off_at": None,
         "signed_off_by_id": None,
     }

@@ -43,8 +43,11 @@ class CaseCheckpoint(Base):
     key: Mapped[str] = mapped_column(sa.String(40))
     state: Mapped[State] = mapped_column(str_enum(State, 20))
     due_at: Mapped[datetime | None]
+    # Which of a checkpoint's several deadlines (policy.Clock.key) due_at is; NULL for a
+    # checkpoint with one deadline.
+    due_clock: Mapped[str | None] = mapped_column(sa.String(20))
     met_at: Mapped[datetime | None]
-    # Met after its due date: stored, so "met late" is a plain SQL count.
+    # Some milestone was met after its due date: stored, so "met late" is a plain SQL count.
     late: Mapped[bool] = mapped_column(default=False)
     completed_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
     signed_off_at: Mapped[datetime | None]

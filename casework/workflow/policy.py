@@ -9,8 +9,10 @@ start when a name, a role or a guarded action is missing (`validate`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 
@@ -104,6 +106,7 @@ class Unit(StrEnum):
     HOURS = "hours"
     DAYS = "days"
     BUSINESS_DAYS = "business_days"
+    MONTHS = "months"  # calendar months: the same day, or the last day of a shorter month
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,28 @@ class Deadline:
     anchor: str = "case.opened"
     # A recurring checkpoint is due again `amount` units after it was last met.
     recurring: bool = False
+
+
+# A clock's key is stored in case_checkpoint.due_clock (String(20)).
+CLOCK_KEY = re.compile(r"^[a-z0-9_]{1,20}$")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One of several deadlines of a checkpoint, each with its own milestone.
+
+    The checkpoint's row is due at the earliest deadline whose milestone is not done
+    (engine.evaluate), so the next clock becomes due once the earlier milestone is met,
+    and the dashboards' SQL reads one due date per row as before. The checkpoint is met
+    (its `met` condition) only when its last milestone is.
+    """
+
+    key: str | None  # stored as case_checkpoint.due_clock; None for a lone `deadline`
+    label: object  # what is due: "Comprehensive assessment", "3-month follow-up"
+    deadline: Deadline
+    # Condition name: Met (when this milestone was reached) or None. The engine passes
+    # the clock as `facts.clock`, so one condition can serve several clocks.
+    done: str
 
 
 @dataclass(frozen=True)
@@ -134,14 +159,30 @@ class Checkpoint:
     completed_by: tuple[Role, ...]
     signed_off_by: tuple[Role | str, ...] = ()
     evidence: object = ""
-    deadline: Deadline | None = None
+    deadline: Deadline | None = None  # one deadline, met by `met`
     blocks: tuple[Gate, ...] = ()
     # The endpoint of the form that records the evidence (takes case_id).
     form: str | None = None
+    # Several deadlines instead of `deadline` (never both): see Clock.
+    clocks: tuple[Clock, ...] = ()
 
     @property
     def needs_sign_off(self) -> bool:
         return bool(self.signed_off_by)
+
+    @cached_property  # read for every case on a rebuild
+    def all_clocks(self) -> tuple[Clock, ...]:
+        """The checkpoint's deadlines as clocks: a lone `deadline` is one clock met by `met`."""
+        if self.clocks:
+            return self.clocks
+        return (Clock(None, self.title, self.deadline, self.met),) if self.deadline else ()
+
+    def clock(self, key: str) -> Clock:
+        return next(c for c in self.clocks if c.key == key)
+
+    def clock_label(self, key: str | None):
+        """What a stored due date is the deadline of (None for a lone deadline)."""
+        return next((c.label for c in self.clocks if key and c.key == key), None)
 
     def gate_for(self, action: Action) -> Gate | None:
         return next((g for g in self.blocks if g.action == action), None)
@@ -187,7 +228,20 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         evidence=_l("US: UAC determination, HHS notified within 48 hours, ORR transfer within "
                     "72 hours. Mexico: Procuraduría notified, DIF handover record, child not "
                     "held in an immigration station."),
-        deadline=Deadline(72, Unit.HOURS, anchor="case.encountered"), form="screening.custody",
+        # One clock per legal time limit; each runs only in its country (its anchor is None
+        # elsewhere). Met when every event of the country's variant is recorded.
+        clocks=(
+            Clock("hhs", _l("HHS notified"),
+                  Deadline(48, Unit.HOURS, anchor="custody.us_encountered"),
+                  done="custody.hhs_notified"),
+            Clock("orr", _l("Custody transferred to ORR"),
+                  Deadline(72, Unit.HOURS, anchor="custody.uac_determined"),
+                  done="custody.orr_transferred"),
+            Clock("mx", _l("Procuraduría notified and child handed to DIF"),
+                  Deadline(72, Unit.HOURS, anchor="custody.mx_encountered"),
+                  done="custody.complete"),
+        ),
+        form="screening.custody",
     ),
     Checkpoint(
         key="screen.safety", title=_l("Urgent safety, medical and protection needs"),
@@ -285,10 +339,17 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         evidence=_l("The child's views in their own words, family, safety, development, "
                     "identity, health and education; a short (initial) or a comprehensive "
                     "assessment."),
-        # POLICY.md: initial within 5 days; it blocks the case plan and the BID (soft). Those
-        # are records, not case actions: their services take them without a BIA only with a
+        # POLICY.md: initial within 5 days, comprehensive within 30; met (and signed off) by
+        # the comprehensive one. It blocks the case plan and the BID (soft). Those are
+        # records, not case actions: their services take them without any BIA only with a
         # written reason, which the supervisor who signs them off or approves them reads.
-        deadline=Deadline(5, Unit.DAYS), form="best_interests.assessment",
+        clocks=(
+            Clock("initial", _l("Short (initial) assessment"), Deadline(5, Unit.DAYS),
+                  done="bia.initial_done"),
+            Clock("comprehensive", _l("Comprehensive assessment"), Deadline(30, Unit.DAYS),
+                  done="bia.comprehensive_done"),
+        ),
+        form="best_interests.assessment",
     ),
     Checkpoint(
         key="bi.plan", title=_l("Case plan / Plan de Restitución de Derechos"),
@@ -296,8 +357,14 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         met="plan.current", completed_by=(CW,), signed_off_by=(SUP,),
         evidence=_l("Measures, who is responsible for each and by when, and the review date; "
                     "reviewed at least every 90 days."),
-        deadline=Deadline(30, Unit.DAYS), blocks=(Gate(A.RECORD_TRANSFER, S),),
-        form="best_interests.plan",
+        # The first plan within 30 days; each plan reviewed (a new plan) within 90 days of
+        # the one before. A plan's own review date may not be later than that.
+        clocks=(
+            Clock("first", _l("First case plan"), Deadline(30, Unit.DAYS), done="plan.first_made"),
+            Clock("review", _l("Case plan review"),
+                  Deadline(90, Unit.DAYS, anchor="plan.under_review"), done="plan.reviewed"),
+        ),
+        blocks=(Gate(A.RECORD_TRANSFER, S),), form="best_interests.plan",
     ),
     Checkpoint(
         key="bi.bid", title=_l("Best interests determination"),
@@ -395,7 +462,15 @@ CATALOGUE: tuple[Checkpoint, ...] = (
         completed_by=(CW,), signed_off_by=(SUP,),
         evidence=_l("Reintegration plan; psychosocial support, school and safety checked at 1, "
                     "3, 6 and 12 months after return."),
-        deadline=Deadline(365, Unit.DAYS, anchor="return.recorded"),
+        # Each follow-up is its own deadline, so an overdue one shows on the dashboard; a
+        # follow-up records its month, the milestone of the clock due that many months on.
+        clocks=tuple(
+            Clock(f"m{n}", _l("1 month after return") if n == 1
+                  else _l("%(n)d months after return", n=n),
+                  Deadline(n, Unit.MONTHS, anchor="return.recorded"),
+                  done="reint.followup_recorded")
+            for n in (1, 3, 6, 12)
+        ),
         blocks=(Gate(A.CLOSE_CASE, S),), form="transfers.reintegration",
     ),
     Checkpoint(
@@ -462,19 +537,37 @@ def with_overrides(overrides: dict) -> tuple[Checkpoint, ...]:
     """The catalogue with an organisation's deadline changes applied.
 
     `overrides` maps a checkpoint key to {"amount": int, "unit": "hours"|"days"|
-    "business_days"}, e.g. CASEWORK_DEADLINES = {"screen.safety": {"amount": 12,
-    "unit": "hours"}}.
+    "business_days"|"months"}, e.g. CASEWORK_DEADLINES = {"screen.safety": {"amount": 12,
+    "unit": "hours"}}. A checkpoint with several clocks names the clock after a colon:
+    {"bi.bia:comprehensive": {"amount": 20, "unit": "days"}}.
     """
-    unknown = set(overrides) - set(BY_KEY)
-    if unknown:
-        raise ValueError(f"CASEWORK_DEADLINES names unknown checkpoints: {sorted(unknown)}")
+    by_clock: dict[str, dict[str, dict]] = {}
+    for name, change in overrides.items():
+        key, _, clock = name.partition(":")
+        if key not in BY_KEY:
+            raise ValueError(f"CASEWORK_DEADLINES names unknown checkpoints: {[name]}")
+        clock_keys = {c.key for c in BY_KEY[key].clocks}
+        if clock_keys and clock not in clock_keys:
+            raise ValueError(f"CASEWORK_DEADLINES: {key} has several deadlines; name one of "
+                             f"{sorted(clock_keys)} as '{key}:<clock>'")
+        if not clock_keys and clock:
+            raise ValueError(f"CASEWORK_DEADLINES: {key} has no clock {clock!r}")
+        by_clock.setdefault(key, {})[clock] = change
+
+    def changed(base: Deadline | None, change: dict) -> Deadline:
+        base = base or Deadline(0, Unit.DAYS)
+        return replace(base, amount=int(change["amount"]),
+                       unit=Unit(change.get("unit", base.unit)))
+
     result = []
     for cp in CATALOGUE:
-        change = overrides.get(cp.key)
-        if change:
-            base = cp.deadline or Deadline(0, Unit.DAYS)
-            cp = replace(cp, deadline=replace(base, amount=int(change["amount"]),
-                                              unit=Unit(change.get("unit", base.unit))))
+        changes = by_clock.get(cp.key)
+        if changes and cp.clocks:
+            cp = replace(cp, clocks=tuple(
+                replace(c, deadline=changed(c.deadline, changes[c.key])) if c.key in changes
+                else c for c in cp.clocks))
+        elif changes:
+            cp = replace(cp, deadline=changed(cp.deadline, changes[""]))
         result.append(cp)
     return tuple(result)
 
@@ -505,8 +598,7 @@ def validate(catalogue, conditions: set[str], anchors: set[str],
         for role in (*cp.completed_by, *cp.signed_off_by):
             if role not in roles:
                 out.add(f"{cp.key}: unknown role {role!r}")
-        if cp.deadline and cp.deadline.anchor not in anchors:
-            out.add(f"{cp.key}: deadline anchor {cp.deadline.anchor!r} is not registered")
+        _validate_clocks(cp, conditions, anchors, out)
         if endpoints is not None and cp.form and cp.form not in endpoints:
             out.add(f"{cp.key}: form endpoint {cp.form!r} does not exist")
     for rule in ACTION_RULES:
@@ -518,3 +610,35 @@ def validate(catalogue, conditions: set[str], anchors: set[str],
         if action not in guarded:
             out.add(f"action {action} is not guarded by any checkpoint")
     return out.problems
+
+
+def _validate_clocks(cp: Checkpoint, conditions: set[str], anchors: set[str],
+                     out: PolicyProblems) -> None:
+    if cp.clocks and cp.deadline is not None:
+        out.add(f"{cp.key}: declares both a deadline and clocks; give the deadline as a clock")
+    if len(cp.clocks) == 1:
+        out.add(f"{cp.key}: a single clock is a deadline; declare it as `deadline`")
+    keys = [c.key for c in cp.clocks]
+    for clock in cp.clocks:
+        if not isinstance(clock.key, str) or not CLOCK_KEY.match(clock.key):
+            out.add(f"{cp.key}: clock key {clock.key!r} is not 1-20 of a-z, 0-9 and _")
+        elif keys.count(clock.key) > 1:
+            out.add(f"{cp.key}: clock {clock.key} is declared twice")
+        if not str(clock.label or "").strip():
+            out.add(f"{cp.key}: clock {clock.key!r} has no label")
+        if not isinstance(clock.deadline, Deadline):
+            out.add(f"{cp.key}: clock {clock.key!r} has no deadline")
+        if clock.done not in conditions:
+            out.add(f"{cp.key}: clock {clock.key!r} condition {clock.done!r} "
+                    "is not registered")
+    for clock in cp.all_clocks:
+        rule = clock.deadline
+        if not isinstance(rule, Deadline):
+            continue
+        name = f"{cp.key}" + (f" clock {clock.key}" if clock.key else "")
+        if rule.anchor not in anchors:
+            out.add(f"{name}: deadline anchor {rule.anchor!r} is not registered")
+        if not isinstance(rule.amount, int) or rule.amount < 0:
+            out.add(f"{name}: deadline amount {rule.amount!r} is not a whole number >= 0")
+        if rule.unit not in set(Unit):
+            out.add(f"{name}: unknown deadline unit {rule.unit!r}")

@@ -70,6 +70,8 @@ class Facts:
     now: datetime
     _batch: FactBatch
     proposed: frozenset = frozenset()  # actions being attempted or proposed right now
+    # The policy.Clock whose milestone (`done`) or anchor is being read, if any.
+    clock: object = None
 
     def records(self, source: str) -> list:
         # Never "no records" by accident: a missing record would read as a met gate.

@@ -1,7 +1,7 @@
 """office time zone
 
 Revision ID: 5d1e0f3a9b27
-Revises: 74db92ac4669
+Revises: 5e1c0a7d2b94
 Create Date: 2026-11-27 22:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5d1e0f3a9b27'
-down_revision = '74db92ac4669'
+down_revision = '5e1c0a7d2b94'
 branch_labels = None
 depends_on = None
 

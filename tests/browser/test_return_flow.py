@@ -86,7 +86,9 @@ def test_a_return_decided_by_a_bid_through_to_the_first_follow_up(page, app, cas
     page.get_by_label("Safety and protection risks").fill("No threats at the grandmother's.")
     page.get_by_role("button", name="Record the assessment").click()
     _saved(page)
-    expect(_row(page, "bi.bia")).to_have_attribute("data-status", "awaiting_sign_off")
+    # The short assessment meets the initial clock; the comprehensive one is due next.
+    expect(_row(page, "bi.bia")).to_have_attribute("data-status", "pending")
+    expect(_row(page, "bi.bia").locator('[data-due-clock="comprehensive"]')).to_be_visible()
 
     # --- She drafts the BID, recommending return.
     page.get_by_role("link", name="BID page").click()

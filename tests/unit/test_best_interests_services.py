@@ -329,3 +329,106 @@ def test_awaiting_approval_is_the_panel_decided_condition_in_sql(world, make, pe
         assert (bid_id in listed) == decided, [len(b.votes)]
         assert (bid_id in listed) == (bi.approval_problem(b) is None)
     assert 0 < len(listed) < len(PANELS)
+
+
+# --- deadline clocks: initial and comprehensive BIA, first plan and its reviews ----------
+
+COMPREHENSIVE = {k: "Narrative" for k in ("child_views", "family", "safety", "development",
+                                          "identity", "health", "education")}
+
+
+def opened_days_ago(case, days: int):
+    """Backdate the case, so deadlines can pass (records cannot be dated in the future)."""
+    case.opened_at = case.encountered_at = utcnow() - timedelta(days=days)
+    db.session.flush()
+    engine.refresh(case)
+    return case.opened_at
+
+
+def test_the_initial_bia_is_due_first_then_the_comprehensive_one(world, make):
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    case = make.case(cw)
+    opened = case.opened_at
+    bia = row(case, "bi.bia")
+    assert (bia.due_clock, bia.due_at) == ("initial", opened + timedelta(days=5))
+    make.assessment(case, cw, assessed_at=make.recent(hours=2))  # short: the initial one
+    bia = row(case, "bi.bia")
+    # The initial milestone is met: the row is now due by the comprehensive clock.
+    assert bia.state == State.PENDING
+    assert (bia.due_clock, bia.due_at) == ("comprehensive", opened + timedelta(days=30))
+    assert engine.status_of(bia, opened + timedelta(days=28)) == Status.DUE_SOON
+    assert engine.status_of(bia, opened + timedelta(days=31)) == Status.OVERDUE
+    make.assessment(case, cw, kind="comprehensive", assessed_at=make.recent(hours=1),
+                    areas=COMPREHENSIVE)
+    bia = row(case, "bi.bia")
+    assert bia.state == State.AWAITING_SIGN_OFF and not bia.late
+    engine.sign_off(case, "bi.bia", actor=sup)
+    assert engine.status_of(row(case, "bi.bia")) == Status.SIGNED_OFF
+
+
+def test_a_late_initial_bia_makes_the_checkpoint_met_late(world, make):
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    late, on_time = make.case(cw), make.case(cw)
+    for case in (late, on_time):
+        opened = opened_days_ago(case, 20)
+        initial_after = 7 if case is late else 2  # days after opening: 5 is the deadline
+        make.assessment(case, cw, assessed_at=opened + timedelta(days=initial_after))
+        make.assessment(case, cw, kind="comprehensive", assessed_at=make.recent(hours=1),
+                        areas=COMPREHENSIVE)  # day 20 of 30: on time
+        engine.sign_off(case, "bi.bia", actor=sup)
+    assert row(late, "bi.bia").late and not row(on_time, "bi.bia").late
+    assert engine.status_of(row(late, "bi.bia")) == Status.MET_LATE
+    assert engine.status_of(row(on_time, "bi.bia")) == Status.SIGNED_OFF
+
+
+def test_a_late_comprehensive_bia_is_overdue_then_met_late(world, make):
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    case = make.case(cw)
+    opened = opened_days_ago(case, 40)
+    make.assessment(case, cw, assessed_at=opened + timedelta(days=1))
+    bia = row(case, "bi.bia")
+    assert bia.due_clock == "comprehensive" and engine.status_of(bia) == Status.OVERDUE
+    make.assessment(case, cw, kind="comprehensive", assessed_at=make.recent(hours=1),
+                    areas=COMPREHENSIVE)
+    engine.sign_off(case, "bi.bia", actor=sup)
+    assert engine.status_of(row(case, "bi.bia")) == Status.MET_LATE
+
+
+def test_the_first_plan_is_due_then_each_review_every_90_days(world, make):
+    cw = world("MX", Role.CASEWORKER)
+    case = make.case(cw)
+    opened = case.opened_at
+    plan = row(case, "bi.plan")
+    assert (plan.due_clock, plan.due_at) == ("first", opened + timedelta(days=30))
+    make.assessment(case, cw)
+    made = make.recent(hours=1)
+    make.case_plan(case, cw, made_at=made, review_on=(made + timedelta(days=60)).date())
+    assert row(case, "bi.plan").state == State.AWAITING_SIGN_OFF
+    # Past its review date the plan is no longer current, and the review clock runs from it.
+    engine.refresh_many([case], now=made + timedelta(days=62))
+    plan = row(case, "bi.plan")
+    assert plan.state == State.PENDING
+    assert (plan.due_clock, plan.due_at) == ("review", made + timedelta(days=90))
+    assert engine.status_of(plan, made + timedelta(days=62)) == Status.PENDING
+    assert engine.status_of(plan, made + timedelta(days=91)) == Status.OVERDUE
+    # The 90 days are the catalogue's: a review date later than that is refused.
+    with pytest.raises(ValueError, match="within 90 days"):
+        make.case_plan(case, cw, made_at=made, review_on=(made + timedelta(days=91)).date())
+
+
+@pytest.mark.parametrize(("first_plan_days_ago", "late"), [(100, True), (80, False)])
+def test_a_review_after_90_days_is_met_late(world, make, first_plan_days_ago, late):
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    case = make.case(cw)
+    opened = opened_days_ago(case, first_plan_days_ago + 5)
+    make.assessment(case, cw, assessed_at=opened + timedelta(hours=2))
+    first = opened + timedelta(days=5)  # on time for the first-plan clock
+    make.case_plan(case, cw, made_at=first, review_on=(first + timedelta(days=60)).date())
+    plan = row(case, "bi.plan")
+    assert plan.due_clock == "review" and plan.due_at == first + timedelta(days=90)
+    assert engine.status_of(plan) == (Status.OVERDUE if late else Status.PENDING)
+    make.case_plan(case, cw, made_at=make.recent(hours=1))  # the review: a new plan
+    engine.sign_off(case, "bi.plan", actor=sup)
+    plan = row(case, "bi.plan")
+    assert plan.late is late
+    assert engine.status_of(plan) == (Status.MET_LATE if late else Status.SIGNED_OFF)

@@ -60,3 +60,12 @@ def test_time_passing_turns_pending_into_overdue_without_a_write():
     assert status_of(row, NOW) == Status.DUE_SOON
     assert status_of(row, NOW + timedelta(hours=2)) == Status.OVERDUE
     assert row.state == State.PENDING
+
+
+@pytest.mark.parametrize(("start", "months", "expected"), [
+    (at(2026, 1, 31), 1, at(2026, 2, 28)),   # the last day of a shorter month
+    (at(2026, 11, 27), 3, at(2027, 2, 27)),  # over the year's end
+    (at(2026, 3, 15), 12, at(2027, 3, 15)),
+])
+def test_due_date_in_calendar_months(start, months, expected):
+    assert due_date(Deadline(months, Unit.MONTHS), start) == expected

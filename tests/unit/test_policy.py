@@ -1,12 +1,13 @@
 """The catalogue in code must match ../shared/POLICY.md and be enforceable."""
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from casework.workflow import policy
-from casework.workflow.policy import CATALOGUE, Action, Block
+from casework.workflow.policy import CATALOGUE, Action, Block, Deadline, Unit
 
 POLICY_MD = Path(__file__).resolve().parents[3] / "shared" / "POLICY.md"
 
@@ -82,7 +83,6 @@ def test_validate_reports_missing_conditions_roles_and_anchors():
     problems = policy.validate(broken, conditions=set(), anchors=set())
     assert any("condition 'always' is not registered" in p for p in problems)
     assert any("anchor" in p for p in problems)
-    from dataclasses import replace
     bad_role = (replace(CATALOGUE[0], completed_by=("janitor",)),)
     assert any("unknown role" in p for p in policy.validate(bad_role, {"always"}, set()))
     unguarded = tuple(c for c in CATALOGUE if not c.blocks)
@@ -94,3 +94,70 @@ def test_deadline_overrides_apply_and_unknown_keys_are_refused():
     assert next(c for c in cat if c.key == "screen.safety").deadline.amount == 12
     with pytest.raises(ValueError, match="unknown checkpoints"):
         policy.with_overrides({"no.such": {"amount": 1}})
+
+
+# --- several deadline clocks -------------------------------------------------------------
+
+def _names(catalogue):
+    """Every condition and anchor the catalogue names, as if all were registered."""
+    conditions = {n for c in catalogue for n in (c.applies, c.met, *(k.done for k in c.clocks))}
+    anchors = {k.deadline.anchor for c in catalogue for k in c.all_clocks}
+    return conditions | {r.forbidden_when for r in policy.ACTION_RULES}, anchors
+
+
+def test_the_multi_clock_rows_are_valid_as_declared():
+    conditions, anchors = _names(CATALOGUE)
+    assert policy.validate(CATALOGUE, conditions, anchors) == []
+    assert [c.key for c in policy.BY_KEY["bi.bia"].clocks] == ["initial", "comprehensive"]
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda cp: replace(cp, deadline=Deadline(5, Unit.DAYS)), "both a deadline and clocks"),
+    (lambda cp: replace(cp, clocks=cp.clocks[:1]), "a single clock is a deadline"),
+    (lambda cp: replace(cp, clocks=(cp.clocks[0], cp.clocks[0])), "declared twice"),
+    (lambda cp: replace(cp, clocks=(replace(cp.clocks[0], key="Initial BIA"), cp.clocks[1])),
+     "is not 1-20 of a-z"),
+    (lambda cp: replace(cp, clocks=(replace(cp.clocks[0], key=None), cp.clocks[1])),
+     "is not 1-20 of a-z"),
+    (lambda cp: replace(cp, clocks=(replace(cp.clocks[0], label=""), cp.clocks[1])),
+     "has no label"),
+    (lambda cp: replace(cp, clocks=(replace(cp.clocks[0], done="no.such"), cp.clocks[1])),
+     "condition 'no.such' is not registered"),
+    (lambda cp: replace(cp, clocks=(cp.clocks[0], replace(
+        cp.clocks[1], deadline=Deadline(30, Unit.DAYS, anchor="no.anchor")))),
+     "deadline anchor 'no.anchor' is not registered"),
+    (lambda cp: replace(cp, clocks=(cp.clocks[0], replace(
+        cp.clocks[1], deadline=Deadline(-1, Unit.DAYS)))), "not a whole number"),
+    (lambda cp: replace(cp, clocks=(cp.clocks[0], replace(cp.clocks[1], deadline=None))),
+     "has no deadline"),
+])
+def test_validation_refuses_a_malformed_multi_clock_declaration(change, problem):
+    conditions, anchors = _names(CATALOGUE)
+    broken = tuple(change(c) if c.key == "bi.bia" else c for c in CATALOGUE)
+    problems = policy.validate(broken, conditions, anchors)
+    assert any(p.startswith("bi.bia") and problem in p for p in problems), problems
+
+
+def test_a_clock_deadline_is_overridden_by_naming_its_clock():
+    cat = {c.key: c for c in policy.with_overrides({"bi.bia:comprehensive": {"amount": 20}})}
+    assert cat["bi.bia"].clock("comprehensive").deadline == Deadline(20, Unit.DAYS)
+    assert cat["bi.bia"].clock("initial").deadline == Deadline(5, Unit.DAYS)
+    with pytest.raises(ValueError, match="several deadlines"):
+        policy.with_overrides({"bi.bia": {"amount": 20}})
+    with pytest.raises(ValueError, match="several deadlines"):
+        policy.with_overrides({"bi.bia:final": {"amount": 20}})
+    with pytest.raises(ValueError, match="no clock"):
+        policy.with_overrides({"screen.safety:first": {"amount": 12}})
+
+
+@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+def test_every_clock_is_a_deadline_policy_md_states():
+    """Each clock's amount is written in its POLICY.md row (deadline or evidence column)."""
+    rows = policy_rows()
+    for cp in CATALOGUE:
+        if not cp.clocks:
+            continue
+        evidence, deadline = rows[cp.key][4], rows[cp.key][5]
+        numbers = {int(n) for n in re.findall(r"\d+", f"{evidence} {deadline}")}
+        for clock in cp.clocks:
+            assert clock.deadline.amount in numbers, (cp.key, clock.key)

@@ -295,3 +295,36 @@ def test_a_newer_screening_needs_a_new_sign_off(world, make):
                    outcome="indicators_referred", referral_made=True,
                    referral_to="Anti-trafficking unit")
     assert row(case, "screen.trafficking").state == State.AWAITING_SIGN_OFF
+
+
+# --- the custody clocks: HHS within 48 h, ORR within 72 h of the determination (US) --------
+
+@pytest.mark.parametrize("hhs_after_hours", [47, 50])
+def test_us_custody_is_due_by_hhs_notice_then_orr_transfer(world, make, hhs_after_hours):
+    cw, sup = world("US", Role.CASEWORKER), world("US", Role.SUPERVISOR)
+    encountered = utcnow().replace(microsecond=0) - timedelta(days=5)
+    case = make.case(cw, encountered_at=encountered)
+    custody = row(case, "custody.timeline")
+    assert (custody.due_clock, custody.due_at) == ("hhs", encountered + timedelta(hours=48))
+    determined = encountered + timedelta(hours=3)
+    make.custody_event(case, cw, "uac_determination", occurred_at=determined)
+    make.custody_event(case, cw, "hhs_notified",
+                       occurred_at=encountered + timedelta(hours=hhs_after_hours))
+    custody = row(case, "custody.timeline")
+    # HHS notified: now due by the ORR transfer, 72 hours after the determination.
+    assert (custody.due_clock, custody.due_at) == ("orr", determined + timedelta(hours=72))
+    assert engine.status_of(custody) == Status.OVERDUE
+    make.custody_event(case, cw, "orr_transfer", occurred_at=determined + timedelta(hours=70))
+    engine.sign_off(case, "custody.timeline", actor=sup)
+    late = hhs_after_hours > 48
+    assert row(case, "custody.timeline").late is late
+    assert engine.status_of(row(case, "custody.timeline")) == (
+        Status.MET_LATE if late else Status.SIGNED_OFF)
+
+
+def test_mx_custody_keeps_its_one_deadline(world, make):
+    cw = world("MX", Role.CASEWORKER)
+    case = make.case(cw)
+    custody = row(case, "custody.timeline")
+    assert custody.due_clock == "mx"
+    assert custody.due_at == case.encountered_at + timedelta(hours=72)

@@ -84,3 +84,29 @@ def test_urgency_orders_overdue_first(ctx):
     got = [db.session.scalar(sa.select(urgency_sql(sa.literal(s.value)))) for s in URGENCY]
     assert got == list(range(len(URGENCY)))
     assert URGENCY[0] == Status.OVERDUE and URGENCY[1] == Status.DUE_SOON
+
+
+def test_they_agree_on_rows_due_by_a_later_clock(world, make):
+    """A checkpoint with several deadlines stores the next one as due_at: the database and
+    Python agree on it as time passes, and the dashboard counts it overdue."""
+    from casework.supervision.dashboard import Filters, build
+
+    cw = world("MX", Role.CASEWORKER)
+    case = make.case(cw)
+    make.assessment(case, cw)  # short: the initial clock is met, the comprehensive one runs
+    db.session.commit()
+    bia = db.session.scalars(sa.select(CaseCheckpoint).where(
+        CaseCheckpoint.case_id == case.id, CaseCheckpoint.key == "bi.bia")).one()
+    assert bia.due_clock == "comprehensive"
+    start = utcnow()
+    seen = []
+    for days in (1, 6, 28, 31, 45):  # past the initial deadline, then the comprehensive one
+        now = start + timedelta(days=days)
+        status = engine.status_of(bia, now)
+        assert _sql_statuses(now)[bia.id] == status.value, days
+        counted = next(g for g in build([world.mx.id], Filters(), now).by_checkpoint
+                       if g.id == "bi.bia").counts
+        assert counted["overdue"] == (status == Status.OVERDUE), days
+        seen.append(status)
+    assert seen == [Status.PENDING, Status.PENDING, Status.DUE_SOON, Status.OVERDUE,
+                    Status.OVERDUE]

@@ -19,7 +19,8 @@ from casework.transfers import services as tr
 from casework.transfers.models import ReturnPlan, TransferPlan
 from casework.workflow import engine
 from casework.workflow import services as workflow
-from casework.workflow.engine import CheckpointBlocked
+from casework.workflow.deadlines import add_months
+from casework.workflow.engine import CheckpointBlocked, Status
 from casework.workflow.models import ActionRecord, CaseCheckpoint, State
 from casework.workflow.policy import Action, Block
 
@@ -200,7 +201,9 @@ def test_after_the_return_the_handover_and_the_follow_ups_apply(world, make, rea
     tr.record_return(case, tr.ActionDetails(returned), actor=cw)
     assert row(case, "return.handover").state == State.PENDING
     reint = row(case, "reint.followup")
-    assert reint.state == State.PENDING and reint.due_at == returned + timedelta(days=365)
+    # Due first at the 1-month follow-up (transfers/conditions + the catalogue's clocks).
+    assert reint.state == State.PENDING and reint.due_clock == "m1"
+    assert reint.due_at == add_months(returned, 1)
     with pytest.raises(ValueError):
         tr.record_return_handover(case, tr.ReturnHandoverDetails(
             returned - timedelta(hours=1), "pgn", "Lic. Ana Coj, PGN", "well"), actor=cw)
@@ -229,22 +232,26 @@ def test_follow_ups_come_after_a_return(world, make):
             NOW(), "pgn", "Officer", "well"), actor=cw)
 
 
-def test_overdue_follow_ups_are_listed_for_the_dashboard(world, make, ready_for_return):
-    from casework.cases.queries import visible_to
+def test_overdue_follow_ups_are_overdue_checkpoint_rows_for_the_dashboard(world, make,
+                                                                         ready_for_return):
+    """The dashboard counts overdue follow-ups from the reint.followup row (status_sql)."""
+    from casework.supervision.dashboard import Filters, drill_down
 
     case = ready_for_return
-    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    cw = world("MX", Role.CASEWORKER)
     tr.record_return(case, tr.ActionDetails(NOW()), actor=cw)
     db.session.commit()
     in_four_months = utcnow() + timedelta(days=125)
-    overdue = queries.overdue_follow_ups(visible_to(sup), now=in_four_months)
-    assert [(c.id, m) for c, m in overdue] == [(case.id, 3), (case.id, 1)]
+    overdue = Filters(key="reint.followup", column="overdue")
+    items, total = drill_down([world.mx.id], overdue, in_four_months)
+    assert total == 1 and items[0].case_id == case.id
+    assert items[0].due_at == add_months(case_return(case).returned_at, 1)  # the first one
     tr.record_follow_up(case, tr.FollowUpDetails(1, NOW(), "Seen.", "enrolled", "Safe."),
                         actor=cw)
-    overdue = queries.overdue_follow_ups(visible_to(sup), now=in_four_months)
-    assert [m for _c, m in overdue] == [3]
-    assert queries.overdue_follow_ups(visible_to(world("US", Role.SUPERVISOR)),
-                                      now=in_four_months) == []
+    items, total = drill_down([world.mx.id], overdue, in_four_months)
+    assert total == 1 and row(case, "reint.followup").due_clock == "m3"  # now the next one
+    assert drill_down([world.us.id], overdue, in_four_months)[1] == 0
+    assert drill_down([world.mx.id], overdue, utcnow())[1] == 0  # not yet
     schedule = queries.follow_up_schedule(case, case_return(case).returned_at,
                                           queries.follow_ups(case), now=in_four_months)
     assert [(s.month, bool(s.done), s.overdue) for s in schedule] == [
@@ -364,3 +371,49 @@ def test_a_return_recorded_by_a_direct_call_of_the_workflow_uses_the_plan_too(
         workflow.perform(case, Action.RECORD_RETURN, actor=cw, occurred_at=NOW())
     db.session.rollback()
     assert actions_recorded() == 1
+
+
+# --- the follow-up clocks: 1, 3, 6 and 12 months after the return ---------------------------
+
+def returned_days_ago(case, days: int):
+    """Backdate the return (records cannot be dated in the future), and refresh."""
+    plan = case_return(case)
+    plan.returned_at = utcnow().replace(microsecond=0) - timedelta(days=days)
+    db.session.flush()
+    engine.refresh(case)
+    return plan.returned_at
+
+
+def test_each_follow_up_is_due_in_turn(world, make, ready_for_return):
+    case = ready_for_return
+    cw = world("MX", Role.CASEWORKER)
+    tr.record_return(case, tr.ActionDetails(NOW()), actor=cw)
+    returned = returned_days_ago(case, 100)
+    reint = row(case, "reint.followup")
+    assert (reint.due_clock, reint.due_at) == ("m1", add_months(returned, 1))
+    assert engine.status_of(reint) == Status.OVERDUE
+    for month, next_clock in ((1, "m3"), (3, "m6"), (6, "m12")):
+        tr.record_follow_up(case, tr.FollowUpDetails(month, NOW(), "Seen.", "enrolled",
+                                                     "Safe."), actor=cw)
+        reint = row(case, "reint.followup")
+        assert reint.due_clock == next_clock
+        assert reint.due_at == add_months(returned, int(next_clock[1:]))
+    # 100 days after the return the 6-month follow-up is done early; the 12-month one waits.
+    assert engine.status_of(reint) == Status.PENDING
+
+
+@pytest.mark.parametrize(("days_since_return", "late"), [(40, True), (20, False)])
+def test_follow_ups_met_late_or_on_time(world, make, ready_for_return, days_since_return,
+                                        late):
+    case = ready_for_return
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    tr.record_return(case, tr.ActionDetails(NOW()), actor=cw)
+    returned_days_ago(case, days_since_return)  # 40 days: the 1-month one is late
+    for month in (1, 3, 6, 12):
+        tr.record_follow_up(case, tr.FollowUpDetails(month, NOW(), "Seen.", "enrolled",
+                                                     "Safe."), actor=cw)
+    assert row(case, "reint.followup").state == State.AWAITING_SIGN_OFF
+    engine.sign_off(case, "reint.followup", actor=sup)
+    reint = row(case, "reint.followup")
+    assert reint.late is late
+    assert engine.status_of(reint) == (Status.MET_LATE if late else Status.SIGNED_OFF)

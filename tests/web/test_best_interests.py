@@ -4,6 +4,8 @@ on the server whatever the page showed."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from casework.accounts.roles import Role
@@ -59,7 +61,8 @@ def test_an_invalid_assessment_keeps_what_was_typed_and_saves_nothing(client, wo
     assert "Totonicapán".encode() not in stored and b"gang" not in stored
     row = db.session.scalar(sa.select(CaseCheckpoint).where(
         CaseCheckpoint.case_id == case.id, CaseCheckpoint.key == "bi.bia"))
-    assert row.state == "awaiting_sign_off"
+    # A short assessment meets the initial clock; the comprehensive one is due next.
+    assert row.state == "pending" and row.due_clock == "comprehensive"
 
 
 def test_a_plan_needs_a_measure_with_who_is_responsible(client, world, make):
@@ -154,3 +157,20 @@ def test_a_supervisor_reopens_a_bid_with_the_new_facts(client, world, make):
     html = client.get(f"/cases/{case.id}/best-interests/determination").get_data(as_text=True)
     assert "Superseded BIDs" in html and reason in html
     assert client.post(url, data={"reason": reason}).status_code == 409  # once only
+
+
+def test_the_checklist_says_which_assessment_is_due(client, world, make):
+    cw = world("MX", Role.CASEWORKER)
+    case = make.case(cw)
+    make.login(client, cw)
+
+    def bia_row() -> str:
+        page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        return page.split('data-checkpoint="bi.bia"')[1].split("</tr>")[0]
+
+    assert 'data-due-clock="initial"' in bia_row() and "Short (initial) assessment" in bia_row()
+    make.assessment(case, cw)
+    db.session.commit()
+    row = bia_row()
+    assert 'data-due-clock="comprehensive"' in row and "Comprehensive assessment" in row
+    assert re.search(r"due in (29|30) days", row)

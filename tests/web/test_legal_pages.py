@@ -53,16 +53,17 @@ def page_html(client, url: str) -> str:
 
 # path, country of the case, roles that may read it (GET), roles that may record (POST).
 # Legal staff read every legal page; the screening's result and representation stay the
-# attorney's; a paralegal enters hearings and filings (an attorney signs a US filing off).
+# attorney's, and so do US filings (POLICY.md); a COMAR claim is an attorney's or a
+# caseworker's; a paralegal enters know-your-rights sessions and hearings.
 LEGAL_AND_SUP = {Role.PARALEGAL, Role.ATTORNEY, Role.SUPERVISOR}
 ACCESS = [
     ("know-your-rights", "MX", LEGAL_AND_SUP, {Role.PARALEGAL, Role.SUPERVISOR}),
     ("legal-screening", "US", LEGAL_AND_SUP, {Role.ATTORNEY}),
     ("representation", "US", LEGAL_AND_SUP, {Role.ATTORNEY}),
     ("proceedings", "US", LEGAL_AND_SUP, {Role.PARALEGAL, Role.ATTORNEY}),
-    ("relief", "US", LEGAL_AND_SUP, {Role.PARALEGAL, Role.ATTORNEY}),
+    ("relief", "US", LEGAL_AND_SUP, {Role.ATTORNEY}),
     ("comar", "MX", LEGAL_AND_SUP | {Role.CASEWORKER},
-     {Role.PARALEGAL, Role.ATTORNEY, Role.CASEWORKER, Role.SUPERVISOR}),
+     {Role.ATTORNEY, Role.CASEWORKER, Role.SUPERVISOR}),
     ("legal-notes", "US", {Role.PARALEGAL, Role.ATTORNEY}, {Role.PARALEGAL, Role.ATTORNEY}),
 ]
 

@@ -3,6 +3,7 @@ workflow's action page, refused on the server however the request is made."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -164,3 +165,40 @@ def test_reintegration_follow_ups_after_a_return(client, world, make):
     assert 'data-follow-up="1" data-state="done"' in page
     assert 'data-follow-up="3" data-state="due"' in page
     assert b"recruiters" not in b"".join(make.raw_values("reintegration_follow_up", "safety"))
+
+
+def test_an_overdue_follow_up_shows_on_the_case_page_and_the_dashboard(client, world, make,
+                                                                       signin):
+    from casework.models import utcnow
+    from casework.transfers import services as tr
+    from casework.workflow import engine
+
+    case = return_ready(world, make)
+    cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
+    make.return_plan(case, cw)
+    tr.record_return(case, tr.ActionDetails(make.recent(minutes=0)), actor=cw)
+    # Backdated, as records cannot be dated in the future: returned 100 days ago.
+    tr.last_return(case).returned_at = utcnow() - timedelta(days=100)
+    db.session.flush()
+    engine.refresh(case)
+    tr.record_follow_up(case, tr.FollowUpDetails(1, make.recent(minutes=5), "Seen.",
+                                                 "enrolled", "Safe."), actor=cw)
+    db.session.commit()
+    make.login(client, cw)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    reint = page.split('data-checkpoint="reint.followup"')[1].split("</tr>")[0]
+    # The 1-month follow-up is done; the 3-month one (about 91 days) is the overdue one.
+    assert 'data-status="overdue"' in reint
+    assert 'data-due-clock="m3"' in reint and "3 months after return" in reint
+    assert re.search(r"\d+ days? overdue", reint)
+    assert 'data-follow-up="3" data-state="overdue"' in page
+    form = client.get(f"/cases/{case.id}/reintegration").get_data(as_text=True)
+    assert "3 months after return: Due" in form
+    browser = signin(sup)
+    listed = browser.get("/supervision/cases?key=reint.followup&status=overdue").get_data(
+        as_text=True)
+    assert case.number in listed
+    dashboard = browser.get("/supervision").get_data(as_text=True)
+    cells = re.findall(r'data-column="overdue"><a href="([^"]+)">(\d+)<span', dashboard)
+    assert ("key=reint.followup", "1") in {(h.split("&amp;")[0].split("?")[1], n)
+                                            for h, n in cells}
