@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -497,3 +498,14 @@ def zone(name: str):
     from casework.accounts.timezones import zone as office_zone
 
     return office_zone(name)
+
+
+@contextmanager
+def attacker_connection():
+    """A connection that writes the audit table directly, as an attacker with the database
+    would. On PostgreSQL it must switch the append-only triggers off first, which only a
+    superuser can (session_replication_role)."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield conn

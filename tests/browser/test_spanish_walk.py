@@ -46,7 +46,7 @@ first last more less than nothing yet no-one anyone someone everyone
 ENGLISH = frozenset(_ENGLISH_WORDS.split())
 # Not listed: words Spanish shares (plan, legal, supervisor, total, final, general).
 # Capitalised forms count too (headings, buttons); acronyms and codes do not (US, ORR).
-WORD = re.compile(r"[A-Za-zÀ-ÿ'’-]+")
+TOKEN = re.compile(r"[\wÀ-ÿ'’-]+")
 
 PAGE_TEXT = """() => {
   const parts = [];
@@ -73,7 +73,9 @@ def english_words(text: str, user_data: list[str]) -> list[str]:
     for value in sorted(user_data, key=len, reverse=True):
         text = text.replace(value, " ")
     found = []
-    for word in WORD.findall(text):
+    for word in TOKEN.findall(text):
+        if any(c.isdigit() for c in word):  # ids and codes ("be12f0", "I-589")
+            continue
         if word.isupper() and len(word) > 1:  # acronyms: ORR, DIF, COMAR, EOIR, US
             continue
         if word.lower().strip("'’-") in ENGLISH:
@@ -86,6 +88,7 @@ def test_the_detector_finds_english_and_ignores_acronyms_and_data():
     assert english_words("Save the case", []) == ["Save", "the", "case"]
     assert english_words("Formulario I-589 ante USCIS; ORR y DIF", []) == []
     assert english_words("Expediente de Ana Case", ["Ana Case"]) == []
+    assert english_words("Registro be12f0a9 y 4be7", []) == []  # short ids are not words
 
 
 @pytest.fixture
@@ -108,7 +111,7 @@ def world(app):
         factories.consent(child, cw)
         factories.screening(child, cw, "safety")
         factories.screening(child, cw, "trafficking")
-        factories.review(child, sup)
+        factories.review(child, sup, note="Expediente en orden.")
         factories.orientation(child, att)
         factories.legal_screening(child, att)
         member = factories.family_member(child, cw)

@@ -3,8 +3,6 @@ one who connects can change or remove an event; auditors read trails per case an
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -13,16 +11,7 @@ from casework.audit.models import AuditEvent
 from casework.audit.services import record
 from casework.cli.audit import audit
 from casework.extensions import db
-
-
-@contextmanager
-def attacker_connection():
-    """A connection that writes the table directly. On PostgreSQL it must switch the
-    triggers off first, which only a superuser can (session_replication_role)."""
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        yield conn
+from tests.factories import attacker_connection
 
 
 def _events(n=5):

@@ -371,7 +371,7 @@ def test_audit_verify_passes_on_a_clean_chain_and_fails_after_tampering(world, m
 
     db.session.rollback()
     victim = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()[2]
-    with db.engine.begin() as conn:
+    with make.attacker_connection() as conn:
         conn.execute(sa.update(AuditEvent.__table__)
                      .where(AuditEvent.__table__.c.seq == victim.seq)
                      .values(action="case.view"))
@@ -384,7 +384,7 @@ def test_audit_verify_detects_a_removed_event(world, make, cli):
     make.case(world("MX", Role.CASEWORKER))
     db.session.rollback()
     seqs = db.session.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
-    with db.engine.begin() as conn:
+    with make.attacker_connection() as conn:
         conn.execute(sa.delete(AuditEvent.__table__).where(
             AuditEvent.__table__.c.seq == seqs[1]))
     assert cli("audit", "verify").exit_code == 1
@@ -398,7 +398,7 @@ def test_verify_reads_the_stored_events_not_the_sessions_copies(world, make):
     loaded = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert verify_chain()[1] == []
     loaded = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()
-    with db.engine.begin() as conn:  # edited behind the session's back
+    with make.attacker_connection() as conn:  # edited behind the session's back
         conn.execute(sa.update(AuditEvent.__table__)
                      .where(AuditEvent.__table__.c.seq == loaded[-1].seq)
                      .values(details={"forged": True}))
