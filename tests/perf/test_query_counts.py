@@ -2,8 +2,9 @@
 
 Not timed (timing is bench/'s job): it counts the SQL statements one request sends
 (tests/querycount.py) and fails when the count grows with the number of cases or
-records on the page. A page added later checks itself with one more test here: the
-supervision dashboard adds `assert_flat(lambda n: ...)` over its rows.
+records on the page: the case list, a name search, the case page and its record
+pages, the sign-off queue, and the supervision dashboard with its drill-down. A page
+added later checks itself with one more `assert_flat(measure)` here.
 """
 
 from __future__ import annotations
@@ -137,6 +138,18 @@ def test_sign_off_queue(app, make, signin):
             make.consent(case, caseworker, given_at=factories.recent(hours=2))
         db.session.commit()
         return _request(signin, supervisor, "GET", "/supervision/sign-offs")
+
+    assert_flat(measure)
+
+
+@pytest.mark.parametrize("url", ["/supervision", "/supervision/cases?status=applies"])
+def test_supervision_dashboard_and_its_drill_down(app, signin, office_of, url):
+    """Every case brings its checkpoints and two more members of staff to the
+    dashboard's tables (per checkpoint, office, recommendation and member of staff)."""
+
+    def measure(n):
+        supervisor, _cases = office_of(n)
+        return _request(signin, supervisor, "GET", url)
 
     assert_flat(measure)
 
