@@ -30,6 +30,8 @@ SCAN = re.compile(r"^\s*(?:SCAN \w+(?! USING)(?:\s*$)|.*Seq Scan)", re.MULTILINE
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show", choices=("all", "scans"), default="scans")
+    parser.add_argument("--analyze", action="store_true",
+                        help="PostgreSQL: EXPLAIN (ANALYZE, BUFFERS), which runs each query")
     args = parser.parse_args()
 
     from casework import create_app
@@ -72,7 +74,7 @@ def main() -> None:
               f"{sum(t for *_, t in seen) * 1000:.1f} ms in the database")
         with engine.connect() as conn:
             for statement, parameters, took in seen:
-                plan = plan_of(conn, statement, parameters)
+                plan = plan_of(conn, statement, parameters, analyze=args.analyze)
                 if args.show == "all" or SCAN.search(plan):
                     print(f"-- {took * 1000:.1f} ms  {' '.join(statement.split())[:300]}")
                     print("   " + plan.replace("\n", "\n   "))
@@ -89,7 +91,7 @@ def record_selects(engine, fetch) -> list[tuple[str, object, float]]:
 
     def after(conn, cursor, statement, parameters, context, executemany):
         took = time.perf_counter() - started.pop(id(cursor), time.perf_counter())
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append((statement, parameters, took))
 
     sa.event.listen(engine, "before_cursor_execute", before)
@@ -104,11 +106,12 @@ def record_selects(engine, fetch) -> list[tuple[str, object, float]]:
     return seen
 
 
-def plan_of(conn, statement: str, parameters) -> str:
+def plan_of(conn, statement: str, parameters, analyze: bool = False) -> str:
     if conn.dialect.name == "sqlite":
         return "\n".join(str(r[-1]) for r in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, parameters))
-    return "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    explain = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
+    return "\n".join(r[0] for r in conn.exec_driver_sql(explain + statement, parameters))
 
 if __name__ == "__main__":
     main()
