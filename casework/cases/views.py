@@ -65,18 +65,19 @@ def list_cases():
             filters.assignee = uuid.UUID(form.assignee.data) if form.assignee.data else None
         except ValueError:
             filters.assignee = None
-    page = db.paginate(
+    page = queries.paginate_cases(
         queries.case_list_query(current_user, filters),
         page=request.values.get("page", 1, type=int),
         per_page=current_app.config["CASES_PER_PAGE"],
-        error_out=False,
+        cap=current_app.config["CASE_COUNT_CAP"],
     )
     kind = queries.search_kind(filters.q)
     cases = page.items
     if kind == "name":
         cases = [c for c in cases if queries.confirm_name_match(c, filters.q)]
     if kind != "none":
-        # The query itself may be a child's name: the event keeps only its kind and count.
+        # The query itself may be a child's name: the event keeps only its kind and count
+        # (past the cap, the cap + 1: "more than" the cap).
         record("case.search", actor_id=current_user.id,
                details={"kind": kind, "results": page.total})
     args = {k: v for k, v in request.args.items() if k not in ("page", "q") and v}
