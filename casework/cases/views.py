@@ -75,14 +75,15 @@ def list_cases():
     cases = page.items
     if kind == "name":
         cases = [c for c in cases if queries.confirm_name_match(c, filters.q)]
-    if kind != "none":
-        # The query itself may be a child's name: the event keeps only its kind and count
-        # (past the cap, the cap + 1: "more than" the cap).
-        record("case.search", actor_id=current_user.id,
-               details={"kind": kind, "results": page.total})
     args = {k: v for k, v in request.args.items() if k not in ("page", "q") and v}
     html = render_template("cases/list.html", form=form, page=page, cases=cases,
                            searching=kind != "none", args=args, query=filters.q)
+    if kind != "none":
+        # The query itself may be a child's name: the event keeps only its kind and count
+        # (past the cap, the cap + 1: "more than" the cap). Recorded after rendering, just
+        # before the commit: appending takes the audit chain's lock until the commit.
+        record("case.search", actor_id=current_user.id,
+               details={"kind": kind, "results": page.total})
     # Committed after rendering: a commit expires every loaded case, and the page
     # would then reload each one (and its team) with a query of its own.
     db.session.commit()
@@ -114,7 +115,6 @@ def new_case():
 @roles(*CASE_STAFF)
 def show(case_id):
     case = get_case_or_404(case_id)
-    record("case.view", actor_id=current_user.id, case_id=case.id)
     html = render_template(
         "cases/show.html", case=case, remove_form=TeamRemoveForm(),
         checklist=checklist_queries.checklist(case),
@@ -123,6 +123,11 @@ def show(case_id):
         panels=panels.render_context(case),
         **_team_context(case),
     )
+    # The view's audit event goes in last, just before the commit: appending takes the
+    # audit chain's lock (SQLite's write lock, a PostgreSQL advisory lock) until the
+    # commit, and taken before rendering it made every worker's case page wait for the
+    # others'. Same transaction either way: a failed render records nothing.
+    record("case.view", actor_id=current_user.id, case_id=case.id)
     db.session.commit()  # after rendering, so nothing loaded is expired and reloaded
     return html
 

@@ -154,6 +154,22 @@ def test_supervision_dashboard_and_its_drill_down(app, signin, office_of, url):
     assert_flat(measure)
 
 
+def test_case_page_and_search_take_the_audit_lock_after_every_read(app, signin, office_of):
+    """Appending the view's audit event takes the chain's lock (SQLite's write lock, a
+    PostgreSQL advisory lock) until the commit: the page's reads all come before it, so
+    one worker's rendering never holds up another's case page."""
+    supervisor, cases = office_of(3)
+    for method, url, data in [("GET", f"/cases/{cases[0].id}", None),
+                              ("POST", "/cases", {"q": f"{NAME} {FAMILY}"})]:
+        statements = [" ".join(s.split()).upper()
+                      for s in _request(signin, supervisor, method, url, data).statements]
+        lock = next(i for i, s in enumerate(statements)
+                    if "PG_ADVISORY_XACT_LOCK" in s or s.startswith("UPDATE AUDIT_EVENT"))
+        late_reads = [s[:120] for s in statements[lock + 1:]
+                      if s.startswith("SELECT") and "FROM AUDIT_EVENT" not in s]
+        assert late_reads == [], (url, late_reads)
+
+
 def test_the_counter_catches_a_query_per_row(app, ctx, make):
     """The check can fail: a loop that loads each case's team one by one is caught."""
     from casework.cases.models import Case
