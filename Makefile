@@ -44,8 +44,19 @@ check: install
 lint: install
 	$(BIN)/ruff check .
 
-bench: catalogues
-	$(BIN)/python -m bench.run
+# Benchmarks (not part of `make test`; many minutes): the pinned `bench` extra (gunicorn,
+# pyinstrument) and Debian's wrk, then every database and size. BENCH_ARGS passes options,
+# e.g. `make bench BENCH_ARGS=--quick`.
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: catalogues $(BIN)/.bench-installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		(apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)); } || \
+		{ echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -62,6 +62,9 @@ class Config:
     RETENTION_DAYS = 7 * 365
 
     CASES_PER_PAGE = 25
+    # The case list counts its cases up to this many and then says "more than": an
+    # exact count of a national caseload is a scan of every visible case per page view.
+    CASE_COUNT_CAP = 1000
     # The organisation's deadline overrides, by checkpoint key, or "key:clock" for a checkpoint
     # with several deadlines (see workflow/policy.py with_overrides).
     CASEWORK_DEADLINES: dict = {}

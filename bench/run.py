@@ -1,21 +1,25 @@
 """`make bench`: casework end to end under load, on SQLite and PostgreSQL.
 
-    python -m bench.run [--cases 10000,100000] [--databases sqlite,postgresql]
-                        [--million] [--duration 15] [--connections 16]
+    python -m bench.run [--cases 10000,100000,1000000] [--databases sqlite,postgresql]
+                        [--quick] [--duration 15] [--connections 16] [--no-write]
 
-For each database and size: a scratch database (a SQLite file in a temporary folder,
-or a PostgreSQL database this script creates and drops), the migrations, N synthetic
-cases (`flask casework seed-synthetic`), a timed checkpoint rebuild; then gunicorn
-with 2 workers on 127.0.0.1 and wrk with 16 connections against `/healthz`, a case
-page, the case list and a name search (a POST with its CSRF token), signed in once as
-a synthetic caseworker whose cookie every request reuses; each page's throughput is
-also given as a share of `/healthz` in the same run. Then the audit chain written by
-the load is verified and timed, and the workers' peak memory is read. The tables go
-into bench/RESULTS.md between its markers; the notes around them are kept.
+For each database and size: a scratch database made for this run alone (a SQLite file
+in a temporary folder, or a PostgreSQL database this script creates and drops), the
+migrations, N synthetic cases (`flask casework seed-synthetic`, timed), a timed
+checkpoint rebuild (up to --rebuild-max cases); then gunicorn with 2 workers on
+127.0.0.1 and wrk with 16 connections against `/healthz`, a case page with its
+checklist, the case list and a name search (a POST with its CSRF token: a name never
+goes in a URL), signed in once as a synthetic caseworker, and the supervision
+dashboard, signed in as a synthetic supervisor of the same office; each page's
+throughput is also given as a share of `/healthz` in the same run. Then the workers'
+peak memory is read, the audit chain the load wrote is verified (timed), and a key
+rotation rewraps every data key (timed). The load average is recorded before and
+after: the machine may be shared. The tables go into bench/RESULTS.md between its
+markers; the notes around them are kept.
 
-1,000,000 cases run on PostgreSQL only, and only with --million (it takes long here).
-Everything runs on this machine; the load generator sends traffic to 127.0.0.1 only,
-for a bounded time.
+Sizes above 100,000 run on PostgreSQL only. --quick: 2,000 cases, 5 s per page, to
+check that everything works. Everything runs on this machine; the load generator
+sends traffic to 127.0.0.1 only, for a bounded time.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import contextlib
 import html
 import json
+import math
 import os
 import platform
 import re
@@ -50,6 +55,8 @@ BIN = Path(sys.executable).parent
 PASSWORD = "bench-staff-password-" + secrets.token_hex(4)
 BENCH_USER_OFFICE = "US-HOU"  # the largest synthetic office
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+START_LOAD = os.getloadavg()
+SQLITE_MAX = 100_000  # the embedded database is for one office or a demo
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    alone_p50_ms: float = float("nan")  # one connection: the page's own time, no queue
 
 
 @dataclass
@@ -68,9 +76,12 @@ class Run:
     cases: int
     seed_s: float = 0.0
     seed_cpu_s: float = 0.0
-    rebuild_s: float = 0.0
+    rebuild_s: float = 0.0  # 0: not run at this size
     audit_events: int = 0
     audit_s: float = 0.0
+    rotated_rows: int = 0
+    rotate_s: float = 0.0
+    startup_s: float = 0.0  # the flask CLI's own start-up, taken off the two above
     loads: list[Load] = field(default_factory=list)
     worker_peak_rss_mb: list[float] = field(default_factory=list)
     load_avg: tuple[float, float] = (0.0, 0.0)
@@ -194,12 +205,13 @@ def worker_peak_rss(master_pid: int) -> list[float]:
 
 # --- a signed-in session -------------------------------------------------------------
 
-def bench_email() -> str:
-    """The first synthetic caseworker of the largest office: sees that office's cases."""
+def bench_email(role: str = "caseworker") -> str:
+    """The first synthetic caseworker (or supervisor) of the largest office: sees (or
+    supervises) that office's cases."""
     from casework.accounts.roles import Role
     from casework.synthetic.seed import staff_email
 
-    return staff_email(BENCH_USER_OFFICE, Role.CASEWORKER, 1)
+    return staff_email(BENCH_USER_OFFICE, Role(role), 1)
 
 
 class Browser:
@@ -228,11 +240,16 @@ def csrf_token(page: str) -> str:
     return match.group(1)
 
 
-def sign_in(base: str, email: str) -> tuple[Browser, str, str, str]:
-    """Signed in; returns (browser, a case path, a name to search, a CSRF token)."""
+def signed_in(base: str, email: str) -> Browser:
     b = Browser(base)
     token = csrf_token(b.get("/login"))
     b.post("/login", {"csrf_token": token, "email": email, "password": PASSWORD})
+    return b
+
+
+def sign_in(base: str, email: str) -> tuple[Browser, str, str, str]:
+    """Signed in; returns (browser, a case path, a name to search, a CSRF token)."""
+    b = signed_in(base, email)
     listing = b.get("/cases")
     if "/logout" not in listing:
         raise RuntimeError("sign-in failed")
@@ -241,20 +258,39 @@ def sign_in(base: str, email: str) -> tuple[Browser, str, str, str]:
     if not rows:
         raise RuntimeError("the case list shows no case")
     case_path, display = rows[len(rows) // 2]
-    words = html.unescape(display).split()
-    name = f"{words[0]} {words[-1]}"  # a given name and a surname, as staff type them
+    # The child's whole name, as staff copy it from a referral: how many cases match
+    # (recorded beside the results) grows with the caseload only for common names.
+    name = " ".join(html.unescape(display).split())
     return b, case_path, name, csrf_token(listing)
 
 
+def matches(page: str) -> str:
+    """"7" or "more than 1000": the number of cases a list page says it found."""
+    found = re.search(r"(More than \d+|\d+) cases?</p>", page)
+    return found.group(1).lower() if found else "?"
+
+
 # --- load ----------------------------------------------------------------------------
+
+def drained(base: str, limit_s: float = 120) -> None:
+    """Wait until the workers have worked off the requests a load left queued (wrk
+    closes its connections; gunicorn still answers them): /healthz answers at once."""
+    deadline = time.monotonic() + limit_s
+    quick = 0
+    while quick < 2 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        with contextlib.suppress(OSError), \
+                urllib.request.urlopen(base + "/healthz", timeout=60) as r:  # noqa: S310 (http://127.0.0.1 only)
+            r.read()
+        quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(binary: str, url: str, name: str, cookie: str, duration: int, connections: int,
-        body: str | None = None) -> Load:
+        body: str | None = None, threads: int = 2) -> Load:
     script = None
-    args = [binary, "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
+    args = [binary, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
             "--timeout", "30s", "-H", f"Cookie: {cookie}"]
     if body is not None:
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
@@ -299,28 +335,56 @@ def run_one(kind: str, cases: int, args, wrk_binary: str) -> Run:
         print(f"[{kind} {cases}] seeding", flush=True)
         _out, run.seed_s, run.seed_cpu_s = flask(env, "casework", "seed-synthetic",
                                                  "--cases", str(cases))
-        print(f"[{kind} {cases}] seeded in {run.seed_s:.0f} s; rebuilding", flush=True)
-        _out, run.rebuild_s, _cpu = flask(env, "casework", "checkpoints", "rebuild")
+        print(f"[{kind} {cases}] seeded in {run.seed_s:.0f} s", flush=True)
+        if cases <= args.rebuild_max:
+            print(f"[{kind} {cases}] rebuilding checkpoints", flush=True)
+            _out, run.rebuild_s, _cpu = flask(env, "casework", "checkpoints", "rebuild")
+        else:
+            run.notes.append(f"checkpoint rebuild not run above {args.rebuild_max:,} cases")
         if kind == "postgresql":
-            flask_sql(env, "ANALYZE")
+            # Planner statistics, as autovacuum gathers them on a live database. SQLite
+            # gets none: the application never runs ANALYZE there.
+            flask_sql(env, "VACUUM ANALYZE")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         load_before = os.getloadavg()[0]
         with gunicorn(env, port) as server:
             browser, case_path, name, token = sign_in(base, bench_email())
             cookie = browser.cookie_header()
+            supervisor = signed_in(base, bench_email("supervisor")).cookie_header()
             search = urllib.parse.urlencode({"csrf_token": token, "q": name})
-            targets = [("/healthz", "/healthz", None), ("case page", case_path, None),
-                       ("case list", "/cases", None), ("name search", "/cases", search)]
-            for label, path, body in targets:
+            targets = [("/healthz", "/healthz", None, cookie),
+                       ("case page", case_path, None, cookie),
+                       ("case list", "/cases", None, cookie),
+                       ("name search", "/cases", search, cookie),
+                       ("dashboard", "/supervision", None, supervisor)]
+            found = matches(browser.post("/cases", {"csrf_token": token, "q": name}))
+            run.notes.append(f"cases matching the name searched: {found}")
+            for label, path, body, who in targets:
                 print(f"[{kind} {cases}] load: {label}", flush=True)
-                wrk(wrk_binary, base + path, label, cookie, 3, args.connections, body)  # warm
-                run.loads.append(wrk(wrk_binary, base + path, label, cookie, args.duration,
-                                     args.connections, body))
+                wrk(wrk_binary, base + path, label, who, 3, args.connections, body)  # warm
+                load = wrk(wrk_binary, base + path, label, who, args.duration,
+                           args.connections, body)
+                # The same page with one connection: its own latency, without the queue
+                # that 16 connections on 2 workers build (p50 ~ connections / rps).
+                drained(base)
+                alone = wrk(wrk_binary, base + path, label, who, max(args.duration // 2, 3),
+                            1, body, threads=1)
+                if alone.requests:  # else the queue the load left behind took it all
+                    load.alone_p50_ms = alone.p50_ms
+                run.loads.append(load)
             run.worker_peak_rss_mb = worker_peak_rss(server.pid)
         run.load_avg = (load_before, os.getloadavg()[0])
-        out, run.audit_s, _cpu = flask(env, "casework", "audit", "verify")
+        print(f"[{kind} {cases}] audit verify, key rotation", flush=True)
+        # Each command's time less the CLI's start-up (the app made, no work done).
+        run.startup_s = min(flask(env, "casework", "audit", "--help")[1] for _ in range(3))
+        out, audit_s, _cpu = flask(env, "casework", "audit", "verify")
+        run.audit_s = max(audit_s - run.startup_s, 1e-3)
         run.audit_events = int(re.search(r"(\d+) events", out).group(1))
+        out, rotate_s, _cpu = flask(env, "casework", "keys", "rotate")
+        run.rotate_s = max(rotate_s - run.startup_s, 1e-3)
+        counts = re.search(r"(\d+) case keys and (\d+) TOTP secrets", out)
+        run.rotated_rows = int(counts.group(1)) + int(counts.group(2))
     shutil.rmtree(folder, ignore_errors=True)
     return run
 
@@ -365,26 +429,45 @@ def report(runs: list[Run], args) -> str:
         f"Machine: {machine()}.",
         f"Load: gunicorn 2 sync workers; wrk {args.connections} connections, 2 threads, "
         f"{args.duration} s per page after a 3 s warm-up; 127.0.0.1.",
+        "Shared machine: other work ran on the same cores during the run; load average "
+        f"(1, 5, 15 min) at the start {START_LOAD[0]:.2f}, {START_LOAD[1]:.2f}, "
+        f"{START_LOAD[2]:.2f}, at the end {os.getloadavg()[0]:.2f}, "
+        f"{os.getloadavg()[1]:.2f}, {os.getloadavg()[2]:.2f}; per run in the last column.",
+        "The last column: the same page with one connection for half as long, its own "
+        "latency without the queue (with 16 connections on 2 workers, p50 is about "
+        "16 / requests per second).",
+        "Key rotation and audit verification: the command's wall time less the CLI's "
+        "start-up; on SQLite the rotation includes the VACUUM that clears old wrapped keys.",
         "",
-        "| database | cases | seed s (cases/s) | rebuild cases/s | audit verify events/s "
-        "| worker peak RSS MiB | load avg before/after |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| database | cases | seed s (cases/s) | rebuild cases/s | key rotation rows/s "
+        "| audit verify events/s | worker peak RSS MiB | load avg before/after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         rss = " / ".join(f"{x:.0f}" for x in r.worker_peak_rss_mb) or "?"
+        rebuild = f"{r.cases / r.rebuild_s:.0f}" if r.rebuild_s else "not run"
         lines.append(
             f"| {r.database} | {r.cases:,} | {r.seed_s:.0f} ({r.cases / r.seed_s:.0f}; "
-            f"CPU {r.seed_cpu_s:.0f} s) | {r.cases / r.rebuild_s:.0f} | "
+            f"CPU {r.seed_cpu_s:.0f} s) | {rebuild} | "
+            f"{r.rotated_rows / r.rotate_s:,.0f} ({r.rotated_rows:,} rows) | "
             f"{r.audit_events / r.audit_s:,.0f} ({r.audit_events:,} events) | {rss} | "
             f"{r.load_avg[0]:.1f} / {r.load_avg[1]:.1f} |")
     lines += ["", "| database | cases | page | requests/s | p50 ms | p99 ms | share of /healthz "
-              "| errors |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+              "| errors | p50 ms, 1 connection |",
+              "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         floor = next(x.requests_per_s for x in r.loads if x.name == "/healthz")
         for x in r.loads:
-            lines.append(f"| {r.database} | {r.cases:,} | {x.name} | {x.requests_per_s:.0f} | "
-                         f"{x.p50_ms:.1f} | {x.p99_ms:.1f} | {x.requests_per_s / floor:.0%} | "
-                         f"{x.errors} of {x.requests} |")
+            alone = "—" if math.isnan(x.alone_p50_ms) else f"{x.alone_p50_ms:.1f}"
+            if x.requests == 0:  # wrk reports no latency when nothing finished
+                timing = f"none finished in {args.duration} s | — | — |"
+            else:
+                timing = f"{x.p50_ms:.1f} | {x.p99_ms:.1f} | {x.requests_per_s / floor:.0%} |"
+            lines.append(f"| {r.database} | {r.cases:,} | {x.name} | {x.requests_per_s:.1f} | "
+                         f"{timing} {x.errors} of {x.requests} | {alone} |")
+    notes = [f"- {r.database} {r.cases:,}: {n}" for r in runs for n in r.notes]
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 
@@ -399,22 +482,30 @@ def write_results(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", default="10000,100000",
-                        help="comma-separated sizes (default 10000,100000)")
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--million", action="store_true",
-                        help="also 1,000,000 cases on PostgreSQL (slow)")
+    parser.add_argument("--cases", default="10000,100000,1000000",
+                        help="comma-separated sizes; above 100000 on PostgreSQL only "
+                             "(default 10000,100000,1000000)")
+    parser.add_argument("--databases", default="sqlite,postgresql",
+                        help="comma-separated: sqlite, postgresql (default both)")
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 cases, 5 s per page: a check that everything runs")
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per page")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rebuild-max", type=int, default=100_000,
+                        help="time the checkpoint rebuild up to this many cases")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS")
     args = parser.parse_args()
+    if args.quick:
+        args.cases, args.duration = "2000", 5
     if not 1 <= args.duration <= 300:
         parser.error("--duration must be 1..300 seconds")
     sizes = [int(x) for x in args.cases.split(",") if x]
+    databases = [d for d in args.databases.split(",") if d]
+    if set(databases) - {"sqlite", "postgresql"}:
+        parser.error("--databases: sqlite, postgresql")
     wrk_binary = ensure_wrk()
-    plan = [(db, n) for db in args.databases.split(",") for n in sizes]
-    if args.million and "postgresql" in args.databases:
-        plan.append(("postgresql", 1_000_000))
+    plan = [(db, n) for db in databases for n in sizes
+            if db == "postgresql" or n <= SQLITE_MAX]
     runs = []
     for kind, n in plan:
         if kind == "postgresql" and not postgres_reachable():

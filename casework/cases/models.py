@@ -30,9 +30,13 @@ class Case(UUIDMixin, TimestampMixin, VersionMixin, Base):
     """
 
     __tablename__ = "child_case"
+    __table_args__ = (
+        # An office's open cases: the dashboard's scope (and the office's foreign key).
+        sa.Index("ix_child_case_office_status", "office_id", "status"),
+    )
 
     number: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
+    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"))
     status: Mapped[CaseStatus] = mapped_column(
         str_enum(CaseStatus, 16), default=CaseStatus.OPEN, index=True
     )
@@ -153,13 +157,17 @@ class CaseTeamMember(Base):
     """Staff assigned to a case."""
 
     __tablename__ = "case_team_member"
-    __table_args__ = (sa.UniqueConstraint("case_id", "user_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "user_id"),
+        # "The cases this user is on" (cases.queries.visible_to) from the index alone.
+        sa.Index("ix_case_team_member_user_case", "user_id", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("child_case.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user_account.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
@@ -171,7 +179,9 @@ class CaseSearchToken(Base):
     """Blind-index entries: keyed digests of name tokens and identifiers, never the text."""
 
     __tablename__ = "case_search_token"
-    __table_args__ = (sa.Index("ix_case_search_token_lookup", "index_name", "digest"),)
+    # A search reads the matching cases from the index alone: digest, key and case.
+    __table_args__ = (sa.Index("ix_case_search_token_digest_case", "index_name", "digest",
+                               "key_id", "case_id"),)
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)

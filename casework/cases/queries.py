@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy.orm import lazyload, selectinload
 
 from casework.accounts.models import User
 from casework.accounts.roles import Role
@@ -114,6 +115,37 @@ def case_list_query(user: User, filters: CaseFilters) -> sa.Select:
             sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == filters.assignee)
         ))
     return stmt.options(selectinload(Case.team)).order_by(Case.opened_at.desc(), Case.id)
+
+
+class CappedPagination(SelectPagination):
+    """A page of cases whose count stops at `cap` + 1: past the cap the total is not
+    known (`capped`), and there is a next page while this one is full."""
+
+    def __init__(self, *, cap: int, **kwargs) -> None:
+        self.cap = cap
+        super().__init__(**kwargs)
+
+    def _query_count(self) -> int:
+        select = self._query_args["select"]
+        sub = (select.options(lazyload("*")).order_by(None).limit(self.cap + 1)
+               .subquery())
+        return self._query_args["session"].execute(
+            sa.select(sa.func.count()).select_from(sub)).scalar()
+
+    @property
+    def capped(self) -> bool:
+        return self.total is not None and self.total > self.cap
+
+    @property
+    def pages(self) -> int:
+        if self.capped:
+            return max(super().pages, self.page + (len(self.items) == self.per_page))
+        return super().pages
+
+
+def paginate_cases(stmt: sa.Select, page: int, per_page: int, cap: int) -> CappedPagination:
+    return CappedPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
+                            error_out=False, cap=cap)
 
 
 def confirm_name_match(case: Case, q: str) -> bool:

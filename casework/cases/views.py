@@ -65,11 +65,11 @@ def list_cases():
             filters.assignee = uuid.UUID(form.assignee.data) if form.assignee.data else None
         except ValueError:
             filters.assignee = None
-    page = db.paginate(
+    page = queries.paginate_cases(
         queries.case_list_query(current_user, filters),
         page=request.values.get("page", 1, type=int),
         per_page=current_app.config["CASES_PER_PAGE"],
-        error_out=False,
+        cap=current_app.config["CASE_COUNT_CAP"],
     )
     kind = queries.search_kind(filters.q)
     cases = page.items
@@ -77,13 +77,15 @@ def list_cases():
         cases = [c for c in cases if queries.confirm_name_match(c, filters.q)]
     elif kind == "a_number":
         cases = [c for c in cases if queries.confirm_a_number_match(c, filters.q)]
-    if kind != "none":
-        # The query itself may be a child's name: the event keeps only its kind and count.
-        record("case.search", actor_id=current_user.id,
-               details={"kind": kind, "results": page.total})
     args = {k: v for k, v in request.args.items() if k not in ("page", "q") and v}
     html = render_template("cases/list.html", form=form, page=page, cases=cases,
                            searching=kind != "none", args=args, query=filters.q)
+    if kind != "none":
+        # The query itself may be a child's name: the event keeps only its kind and count
+        # (past the cap, the cap + 1: "more than" the cap). Recorded after rendering, just
+        # before the commit: appending takes the audit chain's lock until the commit.
+        record("case.search", actor_id=current_user.id,
+               details={"kind": kind, "results": page.total})
     # Committed after rendering: a commit expires every loaded case, and the page
     # would then reload each one (and its team) with a query of its own.
     db.session.commit()
@@ -115,7 +117,6 @@ def new_case():
 @roles(*CASE_STAFF)
 def show(case_id):
     case = get_case_or_404(case_id)
-    record("case.view", actor_id=current_user.id, case_id=case.id)
     html = render_template(
         "cases/show.html", case=case, remove_form=TeamRemoveForm(),
         checklist=checklist_queries.checklist(case),
@@ -124,6 +125,11 @@ def show(case_id):
         panels=panels.render_context(case),
         **_team_context(case),
     )
+    # The view's audit event goes in last, just before the commit: appending takes the
+    # audit chain's lock (SQLite's write lock, a PostgreSQL advisory lock) until the
+    # commit, and taken before rendering it made every worker's case page wait for the
+    # others'. Same transaction either way: a failed render records nothing.
+    record("case.view", actor_id=current_user.id, case_id=case.id)
     db.session.commit()  # after rendering, so nothing loaded is expired and reloaded
     return html
 

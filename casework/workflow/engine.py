@@ -306,8 +306,14 @@ def overrides_for(case, action: Action) -> list[GateOverride]:
 
 
 def blockers(case, action: Action, now: datetime | None = None,
-             batch: FactBatch | None = None) -> list[Reason]:
-    """Every reason the action is refused now (empty: allowed)."""
+             batch: FactBatch | None = None,
+             overrides: list[GateOverride] | None = None) -> list[Reason]:
+    """Every reason the action is refused now (empty: allowed).
+
+    Only the checkpoints that gate this action are evaluated (whether each applies and
+    is met): a refusal never depends on the others, nor on any due date. `overrides`,
+    when given, are this case's overrides for this action, already loaded.
+    """
     facts = Facts(case=case, now=now or utcnow(), proposed=frozenset({action}),
                   _batch=batch or FactBatch([case.id]))
     reasons = [
@@ -315,25 +321,32 @@ def blockers(case, action: Action, now: datetime | None = None,
         for rule in ACTION_RULES
         if rule.action == action and CONDITIONS[rule.forbidden_when](facts)
     ]
-    overridden = {o.key for o in overrides_for(case, action)}
-    for ev in evaluate(facts):
-        gate = ev.checkpoint.gate_for(action)
-        if gate is None or not ev.applies or ev.met is not None:
+    if overrides is None:
+        overrides = overrides_for(case, action)
+    overridden = {o.key for o in overrides}
+    for cp in catalogue():
+        gate = cp.gate_for(action)
+        if gate is None or not CONDITIONS[cp.applies](facts):
             continue
-        if gate.block == Block.SOFT and ev.checkpoint.key in overridden:
+        if CONDITIONS[cp.met](facts) is not None:
             continue
-        reasons.append(Reason(title=ev.checkpoint.title,
-                              recommendations=ev.checkpoint.recommendations,
-                              block=gate.block, key=ev.checkpoint.key,
-                              detail=ev.checkpoint.evidence))
+        if gate.block == Block.SOFT and cp.key in overridden:
+            continue
+        reasons.append(Reason(title=cp.title, recommendations=cp.recommendations,
+                              block=gate.block, key=cp.key, detail=cp.evidence))
     # Hard reasons first: they are the ones no one can lift.
     return sorted(reasons, key=lambda r: r.block != Block.HARD)
 
 
 def blockers_by_action(case) -> dict[Action, list[Reason]]:
-    """The reasons of every action, with the case's records loaded once."""
+    """The reasons of every action, with the case's records and overrides loaded once."""
     batch = FactBatch([case.id])
-    return {action: blockers(case, action, batch=batch) for action in Action}
+    by_action: dict[str, list[GateOverride]] = {a.value: [] for a in Action}
+    for o in db.session.scalars(sa.select(GateOverride).where(GateOverride.case_id == case.id)
+                                .order_by(GateOverride.at)):
+        by_action.setdefault(o.action, []).append(o)
+    return {action: blockers(case, action, batch=batch, overrides=by_action[action.value])
+            for action in Action}
 
 
 def require(case, action: Action) -> None:

@@ -2,8 +2,9 @@
 
 Not timed (timing is bench/'s job): it counts the SQL statements one request sends
 (tests/querycount.py) and fails when the count grows with the number of cases or
-records on the page. A page added later checks itself with one more test here, as
-the supervision dashboard, its drill-down lists and exports do below.
+records on the page: the case list, a name search, the case page and its record
+pages, the sign-off queue, and the supervision dashboard with its drill-down lists
+and exports. A page added later checks itself with one more `assert_flat(measure)`.
 """
 
 from __future__ import annotations
@@ -187,6 +188,22 @@ def test_supervision_exports(app, signin, office_of, url):
         return queries
 
     assert_flat(measure)
+
+
+def test_case_page_and_search_take_the_audit_lock_after_every_read(app, signin, office_of):
+    """Appending the view's audit event takes the chain's lock (SQLite's write lock, a
+    PostgreSQL advisory lock) until the commit: the page's reads all come before it, so
+    one worker's rendering never holds up another's case page."""
+    supervisor, cases = office_of(3)
+    for method, url, data in [("GET", f"/cases/{cases[0].id}", None),
+                              ("POST", "/cases", {"q": f"{NAME} {FAMILY}"})]:
+        statements = [" ".join(s.split()).upper()
+                      for s in _request(signin, supervisor, method, url, data).statements]
+        lock = next(i for i, s in enumerate(statements)
+                    if "PG_ADVISORY_XACT_LOCK" in s or s.startswith("UPDATE AUDIT_EVENT"))
+        late_reads = [s[:120] for s in statements[lock + 1:]
+                      if s.startswith("SELECT") and "FROM AUDIT_EVENT" not in s]
+        assert late_reads == [], (url, late_reads)
 
 
 def test_the_counter_catches_a_query_per_row(app, ctx, make):

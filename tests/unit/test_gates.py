@@ -146,3 +146,37 @@ def test_closing_twice_is_refused(world, make, satisfy):
     services.perform(case, Action.CLOSE_CASE, actor=actor, occurred_at=NOW)
     with pytest.raises(CheckpointBlocked):
         services.perform(case, Action.CLOSE_CASE, actor=actor, occurred_at=NOW)
+
+
+def _reasons_from_full_evaluation(case, action):
+    """The gate reasons as the full catalogue evaluation gives them (the case page's
+    checklist), for checking that `blockers` evaluating only the gating checkpoints
+    answers the same."""
+    from casework.workflow.registry import FactBatch, Facts
+
+    facts = Facts(case=case, now=NOW, proposed=frozenset({action}),
+                  _batch=FactBatch([case.id]))
+    overridden = {o.key for o in engine.overrides_for(case, action)}
+    return {ev.checkpoint.key: gate.block for ev in engine.evaluate(facts)
+            if (gate := ev.checkpoint.gate_for(action)) and ev.applies and ev.met is None
+            and not (gate.block == Block.SOFT and ev.checkpoint.key in overridden)}
+
+
+def test_blockers_by_action_agree_with_the_full_evaluation(world, make, satisfy):
+    fresh = make.case(world("MX", Role.CASEWORKER))
+    overridden = make.case(world("MX", Role.CASEWORKER))
+    engine.override(overridden, Action.CONTACT_ORIGIN_COUNTRY, "intake.consent",
+                    "Consent is being taken by phone today.", actor=world("MX", Role.SUPERVISOR))
+    engine.override(overridden, Action.CLOSE_CASE, "legal.kyr",
+                    "The child left the shelter before the session.",
+                    actor=world("MX", Role.SUPERVISOR))
+    satisfy("bi.bid")
+    in_us = make.case(world("US", Role.CASEWORKER), nationality="MX")
+    db.session.commit()
+    for case in (fresh, overridden, in_us):
+        by_action = engine.blockers_by_action(case)
+        assert set(by_action) == set(Action)
+        for action, reasons in by_action.items():
+            keyed = {r.key: r.block for r in reasons if r.key}
+            assert keyed == _reasons_from_full_evaluation(case, action), (case, action)
+            assert reasons == engine.blockers(case, action, now=NOW)

@@ -552,3 +552,30 @@ def test_a_search_of_punctuation_alone_finds_nothing(client, world, make):
     make.login(client, cw)
     html = client.post("/cases", data={"q": "- '"}).get_data(as_text=True)
     assert "No case matches this search" in html
+
+
+def test_the_case_count_stops_at_its_cap_and_the_pages_go_on(app, world, make, signin,
+                                                               monkeypatch):
+    """Past CASE_COUNT_CAP the list says "more than" instead of counting every case, and
+    Next still leads on while a page is full."""
+    monkeypatch.setitem(app.config, "CASES_PER_PAGE", 2)
+    monkeypatch.setitem(app.config, "CASE_COUNT_CAP", 3)
+    cw = world("MX", Role.CASEWORKER)
+    for n in range(7):
+        make.case(cw, given_names=f"Niño {chr(65 + n)}", family_names="Común")
+    staff = signin(cw)
+
+    first = _text(staff.get("/cases"))
+    assert "More than 3 cases" in first and "7 cases" not in first
+    assert "Page 1" in first and "Page 1 of" not in first
+    seen = [_ids_on(staff.get("/cases", query_string={"page": p})) for p in (1, 2, 3, 4, 5)]
+    assert [len(s) for s in seen] == [2, 2, 2, 1, 0]
+    assert len(set().union(*seen)) == 7
+    assert 'href="/cases?page=4"' in _text(staff.get("/cases", query_string={"page": 3}))
+    assert 'href="/cases?page=5"' not in _text(staff.get("/cases", query_string={"page": 4}))
+    # A search is capped the same way, its pages posted.
+    searched = staff.post("/cases", data={"q": "común"}).get_data(as_text=True)
+    assert "More than 3 cases" in searched and 'name="page" value="2"' in searched
+
+    monkeypatch.setitem(app.config, "CASE_COUNT_CAP", 7)
+    assert "7 cases" in _text(staff.get("/cases")), "at the cap the count is exact"
