@@ -60,7 +60,7 @@ def main() -> None:
         ("case list", lambda: caseworker.get("/cases")),
         ("case page", lambda: caseworker.get(case_path)),
         ("name search", lambda: caseworker.post("/cases", data={
-            "csrf_token": csrf_token(listing), "q": f"{words[0]} {words[-1]}"})),
+            "csrf_token": csrf_token(listing), "q": " ".join(words)})),
         ("dashboard", lambda: supervisor.get("/supervision")),
     ]
     with app.app_context():

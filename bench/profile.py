@@ -52,7 +52,7 @@ def main() -> None:
         "case-page": lambda: client.get(case_path),
         "case-list": lambda: client.get("/cases"),
         "name-search": lambda: client.post("/cases", data={
-            "csrf_token": csrf_token(listing), "q": f"{words[0]} {words[-1]}"}),
+            "csrf_token": csrf_token(listing), "q": " ".join(words)}),
         "dashboard": lambda: client.get("/supervision"),
     }[args.page]
     if fetch().status_code != 200:
