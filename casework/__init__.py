@@ -127,7 +127,10 @@ def register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"current_locale": lambda: str(get_locale()), "nav_items": _nav_items}
+        from casework.web.access import may_open
+
+        return {"current_locale": lambda: str(get_locale()), "nav_items": _nav_items,
+                "may_open": lambda endpoint: may_open(endpoint, current_user)}
 
 
 def _select_locale() -> str:
@@ -156,7 +159,7 @@ def _nav_items() -> list[dict]:
     from flask_babel import gettext as _
 
     from casework.accounts.mfa import session_satisfied
-    from casework.web.access import declaration
+    from casework.web.access import may_open
 
     if not session_satisfied(current_user):
         return []
@@ -170,12 +173,9 @@ def _nav_items() -> list[dict]:
         ("admin.offices", _("Offices")),
         ("audit.users", _("Audit")),
     ]
-    from flask import current_app
-
     visible = []
     for endpoint, label in items:
-        rule = declaration(current_app, endpoint)
-        if rule is None or (isinstance(rule, frozenset) and current_user.role not in rule):
+        if not may_open(endpoint, current_user):
             continue
         visible.append({"url": url_for(endpoint), "label": label,
                         "active": request.endpoint == endpoint})

@@ -75,6 +75,17 @@ def declaration(app: Flask, endpoint: str, method: str = "GET"):
     return getattr(view, ACCESS_ATTR, None)
 
 
+def may_open(endpoint: str, user) -> bool:
+    """Whether `user`'s role may GET `endpoint` by its declaration: links to pages that
+    would answer 403 are not shown (the menu, the checklist's form links)."""
+    from flask import current_app
+
+    rule = declaration(current_app, endpoint)
+    if rule in (PUBLIC, ANY_USER):
+        return True
+    return isinstance(rule, frozenset) and getattr(user, "role", None) in rule
+
+
 def check_declarations(app: Flask) -> None:
     missing = sorted(e for e in app.view_functions if declaration(app, e) is None)
     if missing:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -77,3 +79,19 @@ def test_the_review_form_is_reached_from_the_case_page(client, world, make, case
     row = page.split('data-checkpoint="case.review"')[1].split("</tr>")[0]
     assert f'href="/cases/{case.id}/reviews"' in row
     assert client.get(f"/cases/{case.id}/reviews").status_code == 200
+
+
+def test_the_checklist_links_only_forms_the_user_may_open(client, world, make, case):
+    """A caseworker is not sent to the review form, which answers them 403; the links
+    the checklist does show all open."""
+    make.switch_user(client, world("MX", Role.CASEWORKER))
+    assert client.get(f"/cases/{case.id}/reviews").status_code == 403
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    row = page.split('data-checkpoint="case.review"')[1].split("</tr>")[0]
+    assert f'href="/cases/{case.id}/reviews"' not in row
+    checklist = page.split('data-checkpoint=')[1:]
+    links = {m for part in checklist for m in re.findall(
+        rf'href="(/cases/{case.id}/[^"#?]+)"', part.split("</tr>")[0])}
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, link
