@@ -129,11 +129,17 @@ def register_hooks(app: Flask) -> None:
     def template_helpers():
         from casework.web.access import may_open
 
-        return {"current_locale": lambda: str(get_locale()), "nav_items": _nav_items,
+        return {"current_locale": lambda: get_locale().language, "nav_items": _nav_items,
                 "may_open": lambda endpoint: may_open(endpoint, current_user)}
 
 
 def _select_locale() -> str:
+    from casework.web.formatting import babel_locale
+
+    return babel_locale(_select_language())
+
+
+def _select_language() -> str:
     """The user's saved choice, else the browser's languages, else the office's country
     (Spanish in Mexico). The switcher saves the choice on the account, or on the session
     before sign-in."""

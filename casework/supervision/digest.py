@@ -21,7 +21,7 @@ from casework.accounts.roles import Role
 from casework.extensions import db
 from casework.supervision import dashboard
 from casework.supervision.dashboard import Filters, Item
-from casework.web.formatting import due_text
+from casework.web.formatting import babel_locale, due_text
 from casework.workflow import engine
 from casework.workflow.deadlines import DUE_SOON
 
@@ -59,11 +59,11 @@ def build(now: datetime, limit: int = 50) -> list[SupervisorDigest]:
 def render(digests: list[SupervisorDigest], now: datetime) -> str:
     """The digest as plain text, each supervisor's part in their own language."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(default):
+    with force_locale(babel_locale(default)):
         lines = [_("casework daily digest, %(when)s UTC", when=format_datetime(now, "short")),
                  ""]
     for d in digests:
-        with force_locale(d.supervisor.language):
+        with force_locale(babel_locale(d.supervisor.language)):
             lines += _section(d, now)
     return "\n".join(lines) + "\n"
 

@@ -5,11 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_timezone, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    get_timezone,
+    ngettext,
+)
 from flask_babel import gettext as _
 
 from casework.accounts import timezones
 from casework.models import utcnow
+
+# Dates and numbers the way our users write them: Mexican Spanish ("12,345", "2:30 p.m.")
+# rather than Spain's ("12.345"); the catalogue is the one `es` (gettext falls back).
+FORMAT_LOCALES = {"es": "es_MX", "en": "en_US"}
+
+
+def babel_locale(language: str) -> str:
+    """The locale that formats and translates for a language of config LANGUAGES."""
+    return FORMAT_LOCALES.get(language, FORMAT_LOCALES["en"])
 
 
 def due_text(due_at: datetime | None, now: datetime | None = None) -> str:
@@ -59,4 +75,7 @@ def zone_label() -> str:
 def register_filters(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(due_text, "due_text")
+    # Counts and shares grouped and signed the locale's way ("12,345", "87 %").
+    app.add_template_filter(format_number, "number")
+    app.add_template_filter(lambda v: format_percent(v) if v is not None else "—", "percent")
     app.add_template_filter(lambda d: format_date(d) if d else "", "date_only")

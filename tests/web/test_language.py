@@ -192,3 +192,22 @@ def test_staff_names_in_any_script_round_trip_through_the_csv_export(make, signi
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert any("Juana Tzʼunun K'iche'" in row[-1] for row in rows[1:]), rows[:3]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("es-MX", "12,345 · 88%"), ("es-ES", "12,345 · 88%"), ("en-US", "12,345 · 88%")])
+def test_numbers_are_grouped_the_way_mexico_and_the_us_write_them(app, header, expected):
+    """Spanish pages format like Mexico ("12,345"), not Spain ("12.345"): a count on the
+    dashboard must never read as a decimal."""
+    from flask import render_template_string
+
+    with app.test_request_context(headers={"Accept-Language": header}):
+        assert render_template_string("{{ 12345|number }} · {{ 0.875|percent }}") == expected
+
+
+def test_spanish_times_read_the_mexican_way(app):
+    from flask_babel import format_datetime
+
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        shown = format_datetime(datetime(2026, 3, 5, 14, 30, tzinfo=UTC), "short")
+    assert shown.startswith("05/03/26") and "p.m." in shown
