@@ -51,19 +51,28 @@ def _ids_on(response) -> set[str]:
 
 # -- intake ------------------------------------------------------------------------------
 
-TODAY = datetime.now(UTC).date()  # the app's "today" is UTC's
-EIGHTEEN_TODAY = (TODAY.replace(year=TODAY.year - 18) if (TODAY.month, TODAY.day) != (2, 29)
-                  else date(TODAY.year - 18, 2, 28))
+def _today() -> date:
+    """The app's "today" is UTC's."""
+    # Read when the request is made, not when the module was imported: a run that
+    # crosses midnight UTC would otherwise test yesterday's boundary.
+    return datetime.now(UTC).date()
+
+
+def _eighteen_today() -> date:
+    today = _today()
+    return (today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29)
+            else date(today.year - 18, 2, 28))
 
 INVALID_INTAKES = [
     pytest.param({"given_names": ""}, "given_names", id="missing-given-names"),
     pytest.param({"family_names": "  "}, "family_names", id="blank-family-names"),
-    pytest.param({"birth_date": (TODAY + timedelta(days=3)).isoformat()}, "birth_date",
+    pytest.param({"birth_date": lambda: (_today() + timedelta(days=3)).isoformat()},
+                 "birth_date",
                  id="birth-in-the-future"),
-    pytest.param({"birth_date": EIGHTEEN_TODAY.isoformat()}, "birth_date",
+    pytest.param({"birth_date": lambda: _eighteen_today().isoformat()}, "birth_date",
                  id="eighteen-today"),
     pytest.param({"birth_date": "2011-02-30"}, "birth_date", id="no-such-date"),
-    pytest.param({"birth_date": (EIGHTEEN_TODAY + timedelta(days=1)).isoformat(),
+    pytest.param({"birth_date": lambda: (_eighteen_today() + timedelta(days=1)).isoformat(),
                   "given_names": ""}, "given_names", id="seventeen-is-a-child"),
     pytest.param({"birth_date_known": None, "birth_date": "", "age_estimate": ""},
                  "age_estimate", id="no-date-and-no-estimate"),
@@ -87,7 +96,7 @@ def test_intake_shows_the_error_beside_the_field_and_keeps_what_was_typed(
         given_names="Marisol", family_names="Quispe Mamani", aliases="Mari",
         custodian="Casa del Migrante", a_number="A-012-345-678", notes="Llegó sola",
     )
-    typed.update(change)
+    typed.update({k: v() if callable(v) else v for k, v in change.items()})
     typed = {k: v for k, v in typed.items() if v is not None}
     response = staff.post("/cases/new", data=typed)
 
