@@ -21,7 +21,9 @@ the values of encrypted attributes with the case's key and keeps the rest as the
 are; `batch.sign_off(...)` adds a supervisor's sign-off of a completion. Rows are
 inserted in bulk, model by model in the order they were first added, then the
 engine's `refresh_many` computes the batch's checkpoint rows. Makers run in `order`
-(lower first) and must draw from `rng` only, so a seed gives the same data.
+(lower first) and must draw from `rng` only, so a seed gives the same data. A closed
+case's `outcome` is drawn with the case, so every maker can lead to the same ending;
+`case.facts` carries what one maker decided to the makers after it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,13 @@ class SyntheticCase:
     team: dict[Role, uuid.UUID] = field(default_factory=dict)  # one member per role
     supervisor_id: uuid.UUID | None = None
     office_staff: dict[Role, list[uuid.UUID]] = field(default_factory=dict, repr=False)
+    # How a closed case ended (a workflow.forms.CLOSURE_OUTCOMES value; None while open),
+    # drawn with the case so that every module's records lead to it: a returned child has
+    # an approved BID and a return plan, a reunified one a release to a sponsor.
+    outcome: str | None = None
+    # Dates and choices one maker leaves for a later one (lower order runs first), e.g.
+    # best_interests sets facts["bid_approved_at"] and transfers' return reads it.
+    facts: dict = field(default_factory=dict, repr=False)
 
     def staff(self, role: Role, rng: random.Random) -> uuid.UUID | None:
         """Who of this role acts on the case: its team member, else one of the office."""

@@ -94,6 +94,13 @@ NATIONALITY_MIX = {
     "MX": {"HN": 30, "GT": 25, "SV": 10, "VE": 10, "HT": 8, "EC": 5, "MX": 5, "CU": 3,
            "NI": 3, "CO": 1, "BR": 0.5, "PE": 0.5, "CN": 0.2, "IN": 0.2, "AF": 0.3, "XX": 0.3},
 }
+# How closed cases end, by the country of the office (workflow.forms.CLOSURE_OUTCOMES).
+OUTCOMES = {
+    "US": {"reunified_us": 70, "aged_out": 8, "handed_over": 10, "returned": 4,
+           "local_integration": 3, "whereabouts_unknown": 5},
+    "MX": {"reunified_mx": 20, "transferred_us": 25, "returned": 25, "local_integration": 15,
+           "reunified_abroad": 5, "handed_over": 5, "whereabouts_unknown": 5},
+}
 AGE_MIX = {2: 1, 4: 1, 6: 1.5, 8: 2, 10: 3, 11: 3, 12: 3.5, 13: 6, 14: 9, 15: 19, 16: 25,
            17: 27}
 MAYAN_FIRST_LANGUAGE = {"quc": 30, "mam": 25, "kjb": 15, "kek": 12, "cak": 8, "knj": 4,
@@ -239,6 +246,7 @@ class CaseMaker:
         opened = min(opened, now - timedelta(minutes=5)).replace(microsecond=0)
         duration = timedelta(days=rng.expovariate(1 / 150))
         closed = (opened + duration).replace(microsecond=0) if opened + duration < now else None
+        outcome = _draw(rng, OUTCOMES[country]) if closed else None
 
         age = rng.choices(self.age_keys, weights=self.age_weights)[0]
         age = min(17, age + (rng.random() < 0.5 and age < 12))
@@ -267,6 +275,7 @@ class CaseMaker:
             closed_at=closed, birth_date=birth, age=age, sex=sex, languages=languages,
             interpreter_needed=languages[0] not in ("es", "en"), key=(dek, 1), team=team,
             supervisor_id=rng.choice(roster[Role.SUPERVISOR]), office_staff=roster,
+            outcome=outcome,
         )
         plain = dict(
             given_names=given, family_names=family, aliases=aliases or None,
