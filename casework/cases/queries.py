@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from casework.accounts.models import User
 from casework.accounts.roles import Role
@@ -38,12 +38,17 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
     from casework.transfers.queries import cases_in_transfer_from
 
     offices = user.office_ids_in_scope()
-    on_team = sa.select(CaseTeamMember.case_id).where(CaseTeamMember.user_id == user.id)
+    # EXISTS, not `id IN (the user's cases)`: the IN form makes the database collect every
+    # case the user was ever on (thousands for a caseworker of years) for each look-up;
+    # EXISTS asks the (user_id, case_id) index once per candidate case, so a search that
+    # matches two children costs two probes whatever the caseload.
+    on_team = sa.exists().where(CaseTeamMember.case_id == Case.id,
+                                CaseTeamMember.user_id == user.id)
     # A cross-border transfer is the one moment two offices share a case: the sending
     # office keeps it from the transfer until the receiving office records the handover.
     # A purged case is a tombstone: nobody opens it (cases/retention.py).
     return sa.and_(Case.purged_at.is_(None),
-                   sa.or_(Case.office_id.in_(offices), Case.id.in_(on_team),
+                   sa.or_(Case.office_id.in_(offices), on_team,
                           Case.id.in_(cases_in_transfer_from(offices))))
 
 
@@ -67,19 +72,53 @@ def _matching_tokens(index_name: str, toks: list[str]) -> sa.Select:
     """
     indexer = current_indexer()
     toks = list(dict.fromkeys(toks))
-    by_key = []
+    per_root = []
     for key_id in indexer.key_ids:
-        made_by = CaseSearchToken.key_id == key_id
-        if key_id == indexer.key_id:
-            made_by = sa.or_(made_by, CaseSearchToken.key_id.is_(None))
+        current = key_id == indexer.key_id
         digests = [indexer.digest(index_name, t, key_id) for t in toks]
-        by_key.append(sa.and_(made_by, CaseSearchToken.digest.in_(digests)))
-    return (
-        sa.select(CaseSearchToken.case_id)
-        .where(CaseSearchToken.index_name == index_name, sa.or_(*by_key))
-        .group_by(CaseSearchToken.case_id)
-        .having(sa.func.count(sa.distinct(CaseSearchToken.digest)) == len(toks))
-    )
+        per_root.append(_cases_with_every(index_name, digests, key_id, current))
+    return per_root[0] if len(per_root) == 1 else sa.union(*per_root)
+
+
+def _made_by(entry, key_id: str, current: bool) -> sa.ColumnElement[bool]:
+    made_by = entry.key_id == key_id
+    return sa.or_(made_by, entry.key_id.is_(None)) if current else made_by
+
+
+# Enough index entries to tell a rare token from a common one; counting stops there.
+TOKEN_COUNT_CAP = 500
+
+
+def _cases_with_every(index_name: str, digests: list[int], key_id: str,
+                      current: bool) -> sa.Select:
+    """Cases with an entry for each digest: read the rarest digest's entries and probe
+    each of its cases for the others (index look-ups), so the cost follows the rarest
+    token ("Xol") and not the commonest ("María"), which a national caseload has
+    tens of thousands of. A GROUP BY over every entry of every token grew with it."""
+    if len(digests) > 1:
+        seen = {d: _entries_up_to(index_name, d, key_id, current) for d in set(digests)}
+        digests = sorted(set(digests), key=seen.__getitem__)
+    first = aliased(CaseSearchToken)
+    stmt = sa.select(first.case_id).where(first.index_name == index_name,
+                                          first.digest == digests[0],
+                                          _made_by(first, key_id, current))
+    for digest in digests[1:]:
+        other = aliased(CaseSearchToken)
+        stmt = stmt.where(sa.exists().where(other.case_id == first.case_id,
+                                            other.index_name == index_name,
+                                            other.digest == digest,
+                                            _made_by(other, key_id, current)))
+    return stmt
+
+
+def _entries_up_to(index_name: str, digest: int, key_id: str, current: bool) -> int:
+    """How many index entries have this digest, counted up to TOKEN_COUNT_CAP."""
+    entry = CaseSearchToken
+    some = (sa.select(sa.literal(1)).where(entry.index_name == index_name,
+                                           entry.digest == digest,
+                                           _made_by(entry, key_id, current))
+            .limit(TOKEN_COUNT_CAP).subquery())
+    return db.session.scalar(sa.select(sa.func.count()).select_from(some))
 
 
 def search_kind(q: str) -> str:
@@ -126,6 +165,9 @@ class CappedPagination(SelectPagination):
         super().__init__(**kwargs)
 
     def _query_count(self) -> int:
+        if self.page == 1 and len(self.items) < self.per_page:
+            # The first page holds every match (a search usually): nothing left to count.
+            return len(self.items)
         select = self._query_args["select"]
         sub = (select.options(lazyload("*")).order_by(None).limit(self.cap + 1)
                .subquery())
