@@ -124,6 +124,18 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def cases_in_scope(scope: Collection[uuid.UUID], filters: Filters) -> sa.Select:
+    """The cases whose checkpoints `checkpoint_rows` may return (a superset: the office
+    and open/closed filters only)."""
+    offices = set(scope)
+    if filters.office is not None:
+        offices &= {filters.office}
+    stmt = sa.select(Case.id).where(Case.office_id.in_(offices))
+    if not filters.include_closed:
+        stmt = stmt.where(Case.status == CaseStatus.OPEN)
+    return stmt
+
+
 def checkpoint_rows(scope: Collection[uuid.UUID], filters: Filters, now: datetime,
                     *, recurring: bool = True, dated: bool = True) -> sa.Select:
     """The applicable checkpoint rows in `scope` (office ids) that `filters` keep, with
@@ -251,7 +263,7 @@ def _per_case(sub, keys: list[str], recs: list[str]):
             .group_by(sub.c.case_id, sub.c.office_id).cte("per_case"))
 
 
-def _cases_per_office_and_member(sub, keys: list[str], recs: list[str]):
+def _cases_per_office_and_member(sub, keys: list[str], recs: list[str], in_scope: sa.Select):
     """Per office: its cases and, per recommendation, its cases with a checkpoint of that
     recommendation. Per member of staff (None: cases with nobody assigned): the cases of
     their team and the checkpoints of those cases per status. One statement; the per-case
@@ -266,8 +278,14 @@ def _cases_per_office_and_member(sub, keys: list[str], recs: list[str]):
 
     office = sa.select(*totals(sa.literal("office"), pc.c.office_id)).group_by(pc.c.office_id)
     member_id = CaseTeamMember.user_id
+    # The second condition changes no row (every case of per_case is in `in_scope`); it
+    # tells the planner how few team rows can match, which it cannot know from the
+    # CTE, so it reads them by case through the index instead of hashing every team
+    # membership of every case ever opened.
     member = (sa.select(*totals(sa.literal("staff"), member_id))
-              .select_from(pc.outerjoin(CaseTeamMember, CaseTeamMember.case_id == pc.c.case_id))
+              .select_from(pc.outerjoin(CaseTeamMember, sa.and_(
+                  CaseTeamMember.case_id == pc.c.case_id,
+                  CaseTeamMember.case_id.in_(in_scope))))
               .group_by(member_id))
     statuses = [s.value for s in _APPLICABLE]
     for kind, dim, cases, *values in db.session.execute(sa.union_all(office, member)):
@@ -308,7 +326,7 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
     # A case counts for each member of its team (None: nobody assigned).
     per_staff: dict[uuid.UUID | None, Counts] = defaultdict(Counts)
     for kind, dim, cases, by_rec, by_status, with_status in _cases_per_office_and_member(
-            sub, keys, recs):
+            sub, keys, recs, cases_in_scope(scope, filters)):
         having = {s: int(n) for s, n in with_status.items() if n}
         if kind == "office":
             per_office[dim].cases = cases
