@@ -61,23 +61,42 @@ def normalise_a_number(value: str | None) -> str | None:
     return digits.zfill(9) if digits else None
 
 
-def next_case_number(country: str, year: int) -> str:
-    prefix = f"{country}-{year}"
-    # An UPDATE takes the row lock, so two workers never get the same number.
-    updated = db.session.execute(
+def case_number_prefix(country: str, year: int) -> str:
+    return f"{country}-{year}"
+
+
+def case_number(prefix: str, n: int) -> str:
+    return f"{prefix}-{n:05d}"
+
+
+def reserve_case_numbers(prefix: str, count: int = 1, connection=None) -> int:
+    """Take the next `count` numbers of this prefix; returns the last one taken.
+
+    An UPDATE takes the row lock, so two workers never get the same number. On
+    `connection` (its own transaction, committed by the caller) instead of the session
+    when the numbers must be taken without waiting for the session's transaction.
+    """
+    run = connection.execute if connection is not None else db.session.execute
+    updated = run(
         sa.update(CaseNumberSequence)
         .where(CaseNumberSequence.prefix == prefix)
-        .values(last=CaseNumberSequence.last + 1)
+        .values(last=CaseNumberSequence.last + count)
         .returning(CaseNumberSequence.last)
     ).scalar_one_or_none()
-    if updated is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(CaseNumberSequence(prefix=prefix, last=1))
-            updated = 1
-        except sa.exc.IntegrityError:  # another worker created the row first
-            return next_case_number(country, year)
-    return f"{prefix}-{updated:05d}"
+    if updated is not None:
+        return updated
+    nested = connection.begin_nested() if connection is not None else db.session.begin_nested()
+    try:
+        with nested:
+            run(sa.insert(CaseNumberSequence).values(prefix=prefix, last=count))
+    except sa.exc.IntegrityError:  # another worker created the row first
+        return reserve_case_numbers(prefix, count, connection)
+    return count
+
+
+def next_case_number(country: str, year: int) -> str:
+    prefix = case_number_prefix(country, year)
+    return case_number(prefix, reserve_case_numbers(prefix))
 
 
 def register_case(details: ChildDetails, *, office, actor: User) -> Case:

@@ -15,15 +15,18 @@ audit event, `synthetic.seed`, with the counts, not one per record.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import current_app
 
 from casework import modules
 from casework.accounts import timezones
@@ -32,8 +35,14 @@ from casework.accounts.passwords import hash_password
 from casework.accounts.roles import Country, Role
 from casework.audit.services import record
 from casework.cases.choices import CaseStatus, EncounterType, Separation
-from casework.cases.models import Case, CaseNumberSequence, CaseSearchToken, CaseTeamMember
-from casework.cases.services import missing_intake_evidence, search_entries
+from casework.cases.models import Case, CaseSearchToken, CaseTeamMember
+from casework.cases.services import (
+    case_number,
+    case_number_prefix,
+    missing_intake_evidence,
+    reserve_case_numbers,
+    search_entries,
+)
 from casework.crypto.envelope import new_data_key, wrap_data_key
 from casework.crypto.runtime import current_indexer, current_keyring
 from casework.extensions import db
@@ -131,8 +140,8 @@ class Staff:
 class SeedResult:
     cases: int
     rows: dict[str, int]
-    seconds: float
-    phases: dict[str, float]
+    seconds: float  # wall time
+    phases: dict[str, float]  # CPU seconds per phase, summed over the workers
 
 
 def staff_email(office_code: str, role: Role, n: int) -> str:
@@ -197,28 +206,7 @@ class CaseMaker:
         self.office_weights = [p.weight for p in OFFICES]
         self.keyring = current_keyring()
         self.indexer = current_indexer()
-        self.sequences: dict[str, int] = {
-            s.prefix: s.last for s in db.session.scalars(sa.select(CaseNumberSequence))}
-        self.touched: set[str] = set()
         self.age_keys, self.age_weights = list(AGE_MIX), list(AGE_MIX.values())
-
-    def next_number(self, country: str, year: int) -> str:
-        prefix = f"{country}-{year}"
-        last = self.sequences.get(prefix, 0) + 1
-        self.sequences[prefix] = last
-        self.touched.add(prefix)
-        return f"{prefix}-{last:05d}"
-
-    def save_sequences(self) -> None:
-        """Later registrations carry on after the synthetic numbers."""
-        stored = {s.prefix: s for s in db.session.scalars(
-            sa.select(CaseNumberSequence).where(CaseNumberSequence.prefix.in_(self.touched)))}
-        for prefix in self.touched:
-            if prefix in stored:
-                stored[prefix].last = max(stored[prefix].last, self.sequences[prefix])
-            else:
-                db.session.add(CaseNumberSequence(prefix=prefix, last=self.sequences[prefix]))
-        self.touched.clear()
 
     def languages(self, nationality: str) -> list[str]:
         rng = self.rng
@@ -269,7 +257,7 @@ class CaseMaker:
         dek = new_data_key()
         kek_id, wrapped = wrap_data_key(self.keyring, dek)
         case = SyntheticCase(
-            id=uuid.uuid4(), number=self.next_number(country, opened.year),
+            id=uuid.uuid4(), number="",  # numbered with the batch (number_cases)
             office_id=office_id, office_code=profile.code, country=country,
             nationality=nationality, encountered_at=encountered, opened_at=opened,
             closed_at=closed, birth_date=birth, age=age, sex=sex, languages=languages,
@@ -351,46 +339,129 @@ def _attribute_columns(model: type) -> dict[str, str]:
     return _ATTR_COLUMNS[model]
 
 
+def number_cases(batch: SyntheticBatch) -> None:
+    """Give the batch's cases their numbers, taken from the same sequences as a
+    registration's, so later registrations carry on after them.
+
+    The numbers are taken on a connection of their own and committed at once: a worker
+    holding a sequence's row lock until its whole batch commits would make every other
+    worker wait for it. Prefixes in order, so two workers never lock in opposite orders.
+    """
+    by_prefix: dict[str, list[tuple[SyntheticCase, dict]]] = {}
+    for case, row in zip(batch.cases, batch.rows[Case], strict=True):
+        prefix = case_number_prefix(case.country, case.opened_at.year)
+        by_prefix.setdefault(prefix, []).append((case, row))
+    with db.engine.begin() as connection:
+        for prefix, cases in sorted(by_prefix.items()):
+            last = reserve_case_numbers(prefix, len(cases), connection)
+            for n, (case, row) in enumerate(cases, start=last - len(cases) + 1):
+                case.number = row["number"] = case_number(prefix, n)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every batch of a run shares (sent to worker processes as it is)."""
+
+    seed: int
+    now: datetime
+    total: int
+    staff: Staff
+
+
+PHASES = ("generate", "insert", "checkpoints", "commit")
+
+
+def make_batch(plan: Plan, index: int, size: int) -> tuple[dict[str, int], dict[str, float]]:
+    """Make, insert, check and commit batch number `index` of the run: its rows per
+    table and the CPU seconds of each phase.
+
+    Each batch draws from a generator of its own, seeded with the run's seed and the
+    batch's index, so a seed gives the same children however many workers share the
+    batches (only the order of their numbers may differ).
+    """
+    rng = random.Random(f"{plan.seed}-{index}")  # noqa: S311  (made-up data, not secrets)
+    maker = CaseMaker(rng, plan.staff, plan.now, plan.total)
+    t0 = time.process_time()
+    batch = SyntheticBatch([], plan.now)
+    for _ in range(size):
+        batch.cases.append(maker.make(batch))
+    for record_maker in RECORD_MAKERS:
+        record_maker.make(batch, rng)
+    number_cases(batch)
+    t1 = time.process_time()
+    counts = insert_rows(batch)
+    t2 = time.process_time()
+    cases = db.session.scalars(
+        sa.select(Case).where(Case.id.in_([c.id for c in batch.cases]))).all()
+    engine.refresh_many(cases, now=plan.now)
+    t3 = time.process_time()
+    db.session.commit()
+    db.session.expunge_all()
+    t4 = time.process_time()
+    return counts, dict(zip(PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True))
+
+
 def seed(count: int, *, seed: int = 2026, batch_size: int = 1000, password: str,
-         progress: Callable[[int], None] | None = None) -> SeedResult:
-    """Make `count` synthetic cases and their records; commits every batch."""
+         progress: Callable[[int], None] | None = None, workers: int = 1) -> SeedResult:
+    """Make `count` synthetic cases and their records; commits every batch.
+
+    With `workers` > 1 the batches are shared among that many processes (each with its
+    own database connection): on PostgreSQL a batch's Python work and another's
+    database work then run on different cores; SQLite still writes one batch at a time.
+    """
     modules.load("synthetic")
-    started = time.process_time()
-    rng = random.Random(seed)  # noqa: S311  (made-up data, not secrets: a seed replays it)
+    started = time.perf_counter()
     now = utcnow().replace(microsecond=0)
     # Staff names from a generator of their own: the children's draws do not depend on
     # whether this run had to make the staff.
     staff = ensure_staff(password, random.Random(f"staff-{seed}"))  # noqa: S311
     db.session.commit()
-    maker = CaseMaker(rng, staff, now, count)
+    plan = Plan(seed, now, count, staff)
+    sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
     totals: dict[str, int] = {}
-    phases = {"generate": 0.0, "insert": 0.0, "checkpoints": 0.0, "commit": 0.0}
-    done = 0
-    while done < count:
-        t0 = time.process_time()
-        batch = SyntheticBatch([], now)
-        for _ in range(min(batch_size, count - done)):
-            batch.cases.append(maker.make(batch))
-        for record_maker in RECORD_MAKERS:
-            record_maker.make(batch, rng)
-        t1 = time.process_time()
-        for table, n in insert_rows(batch).items():
+    phases = dict.fromkeys(PHASES, 0.0)
+
+    def collect(size: int, counts: dict[str, int], spent: dict[str, float]) -> None:
+        for table, n in counts.items():
             totals[table] = totals.get(table, 0) + n
-        maker.save_sequences()
-        t2 = time.process_time()
-        cases = db.session.scalars(
-            sa.select(Case).where(Case.id.in_([c.id for c in batch.cases]))).all()
-        engine.refresh_many(cases, now=now)
-        t3 = time.process_time()
-        db.session.commit()
-        db.session.expunge_all()
-        t4 = time.process_time()
-        for name, spent in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-            phases[name] += spent
-        done += len(batch.cases)
+        for name, seconds in spent.items():
+            phases[name] += seconds
         if progress:
-            progress(len(batch.cases))
+            progress(size)
+
+    if workers <= 1:
+        for index, size in enumerate(sizes):
+            collect(size, *make_batch(plan, index, size))
+    else:
+        context = multiprocessing.get_context("spawn")  # no inherited connections
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=_worker_app_settings()) as pool:
+            running = {pool.submit(make_batch, plan, index, size): size
+                       for index, size in enumerate(sizes)}
+            for done in as_completed(running):
+                collect(running[done], *done.result())
     record("synthetic.seed", details={"cases": count, "seed": seed,
                                       "rows": sum(totals.values())})
     db.session.commit()
-    return SeedResult(count, totals, time.process_time() - started, phases)
+    return SeedResult(count, totals, time.perf_counter() - started, phases)
+
+
+def _worker_app_settings() -> tuple[str, dict]:
+    """The configuration name and the settings a worker's app must share with this one."""
+    config = current_app.config
+    return config["NAME"], {name: config[name] for name in (
+        "SQLALCHEMY_DATABASE_URI", "CASEWORK_KEYRING", "SECRET_KEY", "INSTANCE_PATH")}
+
+
+def _start_worker(config_name: str, overrides: dict) -> None:
+    """A worker process: its own app, kept in context for the batches it is given."""
+    from casework import create_app
+
+    app = create_app(config_name, overrides)
+    app.app_context().push()
+    if db.engine.dialect.name == "sqlite":
+        # SQLite writes one batch at a time: wait for the other workers' batches
+        # (seconds each) rather than give up after the app's usual ten seconds.
+        sa.event.listen(db.engine, "connect", lambda connection, _record: connection.execute(
+            "PRAGMA busy_timeout=600000"))
+    modules.load("synthetic")

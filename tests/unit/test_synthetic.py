@@ -173,3 +173,28 @@ def test_the_command_refuses_nonsense_and_reports_what_it_made(app, ctx, bad):
     assert result.exit_code == 0, result.output
     assert "made 4 cases" in result.output
     assert PASSWORD not in result.output
+
+
+def test_worker_processes_make_the_same_children_with_numbers_of_their_own(app, ctx):
+    """Batches shared among two processes: the same children as one process makes,
+    every number taken once, and the sequences carry on after the last."""
+    def children():
+        return sorted((c.given_names, c.family_names, c.opened_at, c.office_id)
+                      for c in db.session.scalars(sa.select(Case)))
+
+    _seed(9, seed=5, batch_size=3)
+    alone = children()
+    rows_alone = len(_checkpoint_rows())
+    db.session.execute(sa.delete(Case))
+    db.session.commit()
+
+    _seed(9, seed=5, batch_size=3, workers=2)
+    assert children() == alone
+    assert len(_checkpoint_rows()) == rows_alone
+    numbers = db.session.scalars(sa.select(Case.number)).all()
+    assert len(set(numbers)) == 9
+    from casework.cases.services import next_case_number
+
+    case = db.session.scalars(sa.select(Case).order_by(Case.number.desc())).first()
+    country, year, last = case.number.split("-")
+    assert next_case_number(country, int(year)) == f"{country}-{year}-{int(last) + 1:05d}"
