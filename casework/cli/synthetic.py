@@ -10,6 +10,7 @@ from flask import current_app
 
 from casework.accounts.roles import Role
 from casework.cli import casework_cli
+from casework.extensions import db
 
 
 @casework_cli.command("seed-synthetic")
@@ -19,12 +20,12 @@ from casework.cli import casework_cli
               help="the random seed: the same seed makes the same children")
 @click.option("--batch-size", type=click.IntRange(min=1, max=5000), default=1000,
               show_default=True, help="cases per transaction")
-@click.option("--workers", type=click.IntRange(min=1, max=32),
-              default=lambda: min(os.cpu_count() or 1, 4), show_default="the cores, up to 4",
-              help="processes sharing the batches (1: all in this one)")
+@click.option("--workers", type=click.IntRange(min=1, max=32), default=None,
+              show_default="PostgreSQL: the cores, up to 4; SQLite: 1",
+              help="processes sharing the batches")
 @click.option("--staff-password", envvar="CASEWORK_SYNTHETIC_PASSWORD", default=None,
               help="password of the synthetic staff (default: a random one, printed)")
-def seed_synthetic(count: int, seed: int, batch_size: int, workers: int,
+def seed_synthetic(count: int, seed: int, batch_size: int, workers: int | None,
                    staff_password: str | None) -> None:
     """Make synthetic cases with real encryption, in batches. Never in production.
 
@@ -34,6 +35,11 @@ def seed_synthetic(count: int, seed: int, batch_size: int, workers: int,
 
     if current_app.config["NAME"] == "production":
         raise click.ClickException("seed-synthetic never runs in production")
+    if workers is None:
+        # SQLite writes one batch at a time, so a second process only adds its start-up
+        # (6k cases: 10.6 s alone, 14.0 s with two); PostgreSQL 10k: 47.1 -> 22.6 s.
+        sqlite = db.engine.dialect.name == "sqlite"
+        workers = 1 if sqlite else min(os.cpu_count() or 1, 4)
     password = staff_password or secrets.token_urlsafe(12)
     with click.progressbar(length=count, label="synthetic cases",
                            file=click.get_text_stream("stderr")) as bar:
