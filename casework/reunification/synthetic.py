@@ -183,15 +183,27 @@ class _Context:
         for row in sorted(batch.rows.get(Screening, []), key=lambda r: r["completed_at"]):
             self.screenings.setdefault(row["case_id"], {})[row["kind"]] = row
         self.indexer = current_indexer()
+        self.digest_cache: dict[str, set[int]] = {}  # names repeat: index each text once
+        self.names: dict[tuple, str] = {}
         mapper = sa.inspect(Case)
         self.column = {name: mapper.attrs[f"{name}_ct"].columns[0].name
                        for name in ("given_names", "family_names")}
 
     def child_name(self, case, name: str) -> str:
-        dek, version = case.key
-        return decrypt(dek, self.cases[case.id][f"{name}_ct"],
-                       aad_for(Case.__tablename__, self.column[name], case.id, version)
-                       ).decode()
+        """The child's names as the case row holds them (SyntheticCase does not carry them)."""
+        key = (case.id, name)
+        if key not in self.names:
+            dek, version = case.key
+            self.names[key] = decrypt(
+                dek, self.cases[case.id][f"{name}_ct"],
+                aad_for(Case.__tablename__, self.column[name], case.id, version)).decode()
+        return self.names[key]
+
+    def digests(self, text: str) -> set[int]:
+        """The blind-index entries of one name, as services.reindex_member makes them."""
+        if text not in self.digest_cache:
+            self.digest_cache[text] = set(self.indexer.digests(FAMILY_NAME_INDEX, text))
+        return self.digest_cache[text]
 
     def may_contact_origin(self, case, at: datetime) -> bool:
         """The child's consent in force allows it (then no gate or rule refuses it)."""
@@ -279,10 +291,7 @@ def _member(case, rng, rows, context, pool, child_family, kinship, country, adde
              contact=f"{DIALLING[country]} {rng.randint(200, 999)} {rng.randint(1000, 9999)}"
              if country in DIALLING and rng.random() < 0.6 else None,
              wants_contact=wants, notes=notes)
-    digests = set()
-    for text in (given, family_names):
-        digests |= set(context.indexer.digests(FAMILY_NAME_INDEX, text))
-    for digest in digests:
+    for digest in context.digests(given) | context.digests(family_names):
         rows.add(FamilyMemberToken, case, member_id=member.id, index_name=FAMILY_NAME_INDEX,
                  digest=digest)
     return member
