@@ -357,7 +357,10 @@ def test_checkpoint_rows_are_what_the_engine_computes_and_a_realistic_mix(ctx, n
     assert _checkpoint_rows() == rows
 
 
-def test_a_seed_replays_the_legal_records(ctx, national, with_bids):
+def test_a_seed_replays_the_legal_records(ctx, national, with_bids, monkeypatch):
+    now = utcnow().replace(microsecond=0)
+    monkeypatch.setattr(seed, "utcnow", lambda: now)  # both runs at the same moment
+
     def legal_facts():
         return sorted((c.number, s.screened_at, tuple(s.identified))
                       for c in _all(Case) for s in _all(LegalScreening) if s.case_id == c.id)
