@@ -167,8 +167,9 @@ def orientations(batch, rng) -> None:
                       recorded_at=at + timedelta(minutes=rng.randint(10, 300)),
                       language=case.languages[0], presenter=presenter)
             latest = at
-            # Repeated about every six months while the child has no attorney.
-            if Role.ATTORNEY in case.team or rng.random() < 0.5:
+            # Repeated six months on while the child has no attorney of record
+            # (45 CFR 410.1309); now and then a repeat is missed.
+            if _represents(case.facts.get("representation")) or rng.random() < 0.12:
                 break
             at = case.moment(rng, at + timedelta(days=170), 24 * 10, batch.now)
         if rng.random() < 0.7:
@@ -200,10 +201,19 @@ def orientations_after_transfer(batch, rng) -> None:
 
 # --- the legal work of a case ---------------------------------------------------------
 
+@synthetic_records(order=15)
+def representation(batch, rng) -> None:
+    """Before the orientations (order 20): they are repeated only while the child has no
+    attorney of record."""
+    for case in batch.cases:
+        case.facts["representation"] = _representation(batch, case, rng,
+                                                        _end(case, batch.now))
+
+
 @synthetic_records(order=25)
 def legal_work(batch, rng) -> None:
-    """Relief screening, representation, then US relief and proceedings or a COMAR claim,
-    and privileged notes. Runs after the protection screenings (order 12) it reads."""
+    """Relief screening, then US relief and proceedings or a COMAR claim, and privileged
+    notes. Runs after the protection screenings (order 12) it reads."""
     kyr = _by_case(batch, KnowYourRights)
     protection = {row["case_id"]: row["outcome"] for row in batch.rows.get(Screening, [])
                   if row["kind"] == ScreeningKind.PROTECTION}
@@ -212,7 +222,7 @@ def legal_work(batch, rng) -> None:
         end = _end(case, batch.now)
         first_kyr = min((r["delivered_at"] for r in kyr.get(case.id, [])), default=None)
         screening = _screening(batch, case, rng, first_kyr, protection.get(case.id), end)
-        rep = _representation(batch, case, rng, end)
+        rep = case.facts.get("representation")
         clear = [screening["screened_at"]] if screening else []
         pending = False
         if case.country == "US":
