@@ -380,7 +380,8 @@ def test_a_seed_replays_the_legal_records(ctx, national, with_bids, monkeypatch)
 def test_legal_and_transfer_pages_open_on_synthetic_cases(app, ctx, national, with_bids,
                                                             signin):
     _seed(300)
-    proceeding = db.session.scalars(sa.select(RemovalProceeding).join(Hearing)).first()
+    proceeding = db.session.scalars(sa.select(RemovalProceeding).join(Hearing).where(
+        RemovalProceeding.conclusion.is_(None))).first()  # the page shows the pending ones
     returned = db.session.scalars(sa.select(ReturnPlan).where(
         ReturnPlan.returned_at.is_not(None))).first()
     transfer = db.session.scalars(sa.select(TransferPlan)).first()
