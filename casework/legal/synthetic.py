@@ -8,11 +8,11 @@ most checkpoints met, some late, some pending or overdue. A closed case has fini
 legal work: proceedings concluded or handed over, and a returned child has no claim
 pending. Shares are rough programme figures unless a comment names a rule.
 
-Facts left for later makers: facts["legal_clear_at"], when the legal steps a return
-waits for were done (the relief screening, any claim decided, proceedings concluded);
-facts["claim_pending"]; facts["proceedings"], read again by the EOIR-33 maker (order 80)
-once releases (reunification) are known. The transfers maker (order 60) leaves
-facts["transferred_at"], after which the child is oriented again (order 65).
+Facts left for later makers: facts["legal_screened_at"]; facts["legal_clear_at"], when
+the legal steps a return waits for were done (the relief screening, any claim decided,
+proceedings concluded); facts["claim_pending"]; facts["proceedings"], read again by the
+EOIR-33 maker (order 80) once releases (reunification) are known. The transfers maker
+(order 60) leaves facts["transferred_at"], after which the child is oriented again (order 65).
 """
 
 from __future__ import annotations
@@ -233,6 +233,7 @@ def legal_work(batch, rng) -> None:
         elif screening is not None:
             clear_at, pending = _comar_claim(batch, case, rng, screening, end)
             clear.append(clear_at)
+        case.facts["legal_screened_at"] = screening["screened_at"] if screening else None
         case.facts["legal_clear_at"] = max((c for c in clear if c), default=None)
         case.facts["claim_pending"] = pending
         _notes(batch, case, rng, end)

@@ -27,7 +27,10 @@ import sqlalchemy as sa
 from casework.accounts.models import Office, User
 from casework.accounts.roles import Country, Role
 from casework.best_interests.choices import Solution
+from casework.cases.conditions import CONTIGUOUS_NATIONALITIES
 from casework.extensions import db
+from casework.screening.choices import ScreeningKind
+from casework.screening.models import Screening
 from casework.synthetic import names, synthetic_records
 from casework.transfers.choices import (
     ChildCondition,
@@ -77,10 +80,19 @@ def _us_staff() -> dict:
     return staff
 
 
+# The screenings whose absence is a hard block on a return (workflow/policy.py).
+RETURN_SCREENINGS = {ScreeningKind.PROTECTION, ScreeningKind.CONTIGUOUS}
+
+
 @synthetic_records(order=60)
 def transfers_and_returns(batch, rng) -> None:
     us_staff = None
+    screened: dict = {}
+    for row in batch.rows.get(Screening, []):
+        if row["kind"] in RETURN_SCREENINGS:
+            screened.setdefault(row["case_id"], set()).add(row["kind"])
     for case in batch.cases:
+        case.facts["return_screened"] = _return_screened(case, screened.get(case.id, set()))
         approved, bid = case.facts.get("bid_approved_at"), case.facts.get("bid_id")
         if approved is None or bid is None:
             continue
@@ -93,6 +105,15 @@ def transfers_and_returns(batch, rng) -> None:
                 us_staff = _us_staff()  # once a batch, only when a batch has a transfer
             if us_staff:
                 _transfer(batch, case, rng, approved, bid, us_staff)
+
+
+def _return_screened(case, kinds: set) -> bool:
+    """Whether the screenings a return needs are on record: the protection screening, a
+    Mexican or Canadian child's in the US, and the legal relief screening."""
+    needed = {ScreeningKind.PROTECTION}
+    if case.country == "US" and case.nationality in CONTIGUOUS_NATIONALITIES:
+        needed.add(ScreeningKind.CONTIGUOUS)
+    return needed <= kinds and case.facts.get("legal_screened_at") is not None
 
 
 def _start(case, approved: datetime) -> datetime:
@@ -179,8 +200,9 @@ def _return(batch, case, rng, approved, bid) -> None:
         if rng.random() < 0.04:
             departure = referral + timedelta(days=2)  # too little notice: sent back
         returned = datetime.combine(departure, time(rng.randint(12, 20)), tzinfo=UTC)
-        if returned > batch.now or departure < earliest_departure(referral):
-            returned = None
+        if (returned > batch.now or departure < earliest_departure(referral)
+                or not case.facts["return_screened"]):
+            returned = None  # not yet, or the engine would refuse it
     else:
         # Closed as returned: it left before the case closed, on the planned day, the
         # referral made well before (no business week is longer than 9 days).

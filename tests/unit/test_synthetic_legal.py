@@ -251,6 +251,10 @@ def test_returns_come_after_the_approved_bid_and_in_order(ctx, national, with_bi
             assert plan.planned_at <= plan.returned_at <= (plan.case.closed_at or now)
             assert plan.returned_at.date() >= plan.departure_on
             assert plan.departure_on >= earliest_departure(plan.referral_made_on)
+            rows = engine.rows_for(plan.case)
+            assert rows["legal.screening"].state != "pending"  # a hard block on a return
+            if plan.case.closed_at is None:  # closed ones: see screening's maker
+                assert rows["screen.protection"].state != "pending"
     for h in _all(ReturnHandover):
         plan = db.session.get(ReturnPlan, h.return_plan_id)
         assert plan.returned_at <= h.handed_over_at <= now
