@@ -381,9 +381,11 @@ def _relief_filings(batch, case, rng, screening, rep, end) -> tuple[datetime | N
     last one was decided and whether one is pending."""
     if not screening or not screening["wishes_to_apply"]:
         return None, False
+    # Until the relief the child wants is filed, protection.claim_us keeps a return
+    # blocked: an unfiled wish is as good as a pending claim for the makers after this one.
     represented = _represents(rep)
     if represented is None:
-        return None, False
+        return None, True
     start = max(screening["screened_at"].date(), represented)
     attorney = rep["attorney_id"] or screening["recorded_by_id"]
     filed_days: list[date] = []
@@ -391,6 +393,8 @@ def _relief_filings(batch, case, rng, screening, rep, end) -> tuple[datetime | N
     for relief in screening["identified"]:
         kind = FILING_FOR[Relief(relief)]
         filed_on = _day_plus(start, rng, 10, 20 + int(rng.expovariate(1 / 40)), end)
+        if filed_on is None:
+            pending = True  # not filed yet
         while filed_on is not None:
             decision_on = _filing(batch, case, rng, kind, filed_on, attorney, end)
             filed_days.append(filed_on)

@@ -53,7 +53,8 @@ def _pick(rng, mix: dict) -> str:
 @synthetic_records(order=10)
 def consents(batch, rng) -> None:
     for case in batch.cases:
-        if rng.random() > 0.88:
+        # Consent is a gate of a transfer: every child who was transferred gave it.
+        if rng.random() > 0.88 and case.outcome != "transferred_us":
             continue
         given_at = case.moment(rng, case.opened_at, 30, batch.now)
         if given_at is None:
@@ -116,16 +117,28 @@ def _screening(batch, case, rng, kind, at, by, outcome, *, contiguous=(None, Non
               else None)
 
 
+def _screened_at(case, rng, after, hours: float, now, moved: bool):
+    """When a screening was done (None: not yet, or the case closed first). A child who
+    was moved was screened within the first tenth of the case's life at the latest."""
+    at = case.moment(rng, after, hours, now)
+    if at is None and moved:
+        at = (after + (case.until(now) - after) * rng.uniform(0.01, 0.1)).replace(microsecond=0)
+    return at
+
+
 @synthetic_records(order=12)
 def screenings(batch, rng) -> None:
     for case in batch.cases:
         caseworker = case.staff(Role.CASEWORKER, rng)
         supervisor = case.staff(Role.SUPERVISOR, rng)
+        # A child who was returned or transferred was screened first: the gates of both
+        # moves ask for these screenings (transfers' maker only moves screened children).
+        moved = case.outcome in ("returned", "transferred_us")
         plans = [(ScreeningKind.SAFETY, 0.95, 12, SAFETY_OUTCOMES),
                  (ScreeningKind.TRAFFICKING, 0.85, 36, TRAFFICKING_OUTCOMES)]
         for kind, share, hours, outcomes in plans:
-            at = case.moment(rng, case.opened_at, hours, batch.now)
-            if at and rng.random() < share:
+            at = _screened_at(case, rng, case.opened_at, hours, batch.now, moved)
+            if at and (rng.random() < share or moved):
                 _screening(batch, case, rng, kind, at, caseworker, _pick(rng, outcomes))
                 if rng.random() < 0.8:
                     key = "screen.safety" if kind == ScreeningKind.SAFETY else "screen.trafficking"
@@ -133,15 +146,15 @@ def screenings(batch, rng) -> None:
         paralegal = case.staff(Role.PARALEGAL, rng)
         attorney = case.staff(Role.ATTORNEY, rng)
         if case.country == "US" and case.nationality in CONTIGUOUS_NATIONALITIES:
-            at = case.moment(rng, case.encountered_at, 30, batch.now)
-            if at and rng.random() < 0.9:
+            at = _screened_at(case, rng, case.encountered_at, 30, batch.now, moved)
+            if at and (moved or rng.random() < 0.9):
                 found = (rng.random() < 0.05, rng.random() < 0.15, rng.random() < 0.7)
                 _screening(batch, case, rng, ScreeningKind.CONTIGUOUS, at, paralegal,
                            contiguous_outcome(*found), contiguous=found)
                 if rng.random() < 0.7:
                     batch.sign_off(case, "screen.contiguous", at, attorney, rng)
-        at = case.moment(rng, case.opened_at, 120, batch.now)
-        if at and rng.random() < 0.7:
+        at = _screened_at(case, rng, case.opened_at, 120, batch.now, moved)
+        if at and (moved or rng.random() < 0.7):
             outcome = FEAR_OR_NEED if rng.random() < 0.3 else "no_fear"
             _screening(batch, case, rng, ScreeningKind.PROTECTION, at, paralegal, outcome)
             if rng.random() < 0.7:

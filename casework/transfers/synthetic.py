@@ -88,11 +88,16 @@ RETURN_SCREENINGS = {ScreeningKind.PROTECTION, ScreeningKind.CONTIGUOUS}
 def transfers_and_returns(batch, rng) -> None:
     us_staff = None
     screened: dict = {}
+    last_screened: dict = {}
     for row in batch.rows.get(Screening, []):
         if row["kind"] in RETURN_SCREENINGS:
             screened.setdefault(row["case_id"], set()).add(row["kind"])
+            at = row["completed_at"]
+            last_screened[row["case_id"]] = max(at, last_screened.get(row["case_id"], at))
     for case in batch.cases:
         case.facts["return_screened"] = _return_screened(case, screened.get(case.id, set()))
+        # A move comes after the screenings its gates ask for.
+        case.facts["return_screened_at"] = last_screened.get(case.id)
         approved, bid = case.facts.get("bid_approved_at"), case.facts.get("bid_id")
         if approved is None or bid is None:
             continue
@@ -117,8 +122,8 @@ def _return_screened(case, kinds: set) -> bool:
 
 
 def _start(case, approved: datetime) -> datetime:
-    clear = case.facts.get("legal_clear_at")
-    return max(approved, clear) if clear else approved
+    after = [approved, case.facts.get("legal_clear_at"), case.facts.get("return_screened_at")]
+    return max(at for at in after if at is not None)
 
 
 def _transfer(batch, case, rng, approved, bid, us_staff) -> None:
