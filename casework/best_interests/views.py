@@ -277,7 +277,7 @@ def reopen(case_id, bid_id):
 # --- the case page's section ---------------------------------------------------------
 
 @case_panel("best_interests/_panel.html", order=40)
-def panel_context(case) -> dict:
+def panel_context(case, _read) -> dict:
     assessments = queries.assessments(case)
     plans = queries.plans(case)
     bids = queries.bids(case)

@@ -188,15 +188,16 @@ class LegalSummary:
     age_outs: list[AgeOutAlert]
 
 
-def summary(case: Case) -> LegalSummary:
-    now = utcnow()
-    facts = facts_of(case, now)
+def summary(case: Case, facts: Facts | None = None, rows: dict | None = None) -> LegalSummary:
+    """`facts` and `rows` (the case's checkpoint rows), when the page has loaded them."""
+    facts = facts or facts_of(case)
+    now = facts.now
     reps = [r for r in representations(case) if r.active]
     proceeding = next((p for p in proceedings(case) if p.pending), None)
     upcoming = [h for h in (proceeding.hearings if proceeding else []) if h.outcome is None]
     eoir33_due = None
     if proceeding is not None and conditions.address_state(facts).unreported:
-        row = engine.rows_for(case).get("legal.hearings")
+        row = (engine.rows_for(case) if rows is None else rows).get("legal.hearings")
         eoir33_due = row.due_at if row else None
     case_filings = filings(case)
     return LegalSummary(

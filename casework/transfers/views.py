@@ -178,7 +178,7 @@ def _reunify_abroad(case, form, *, actor):
 # --- the case page's section -----------------------------------------------------------
 
 @case_panel("transfers/_panel.html", order=45)
-def panel_context(case) -> dict:
+def panel_context(case, _read) -> dict:
     transfers = queries.transfer_plans(case)
     returns = queries.return_plans(case)
     last = next((p for p in returns if p.returned_at), None)

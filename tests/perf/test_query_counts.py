@@ -130,6 +130,41 @@ def test_case_page_and_its_record_pages(app, make, signin, page):
     assert_flat(measure)
 
 
+# The case page's statements, pinned (it was 50 for the supervisor before the page
+# shared one read of the case): the signed-in session and its user (and a supervisor's
+# offices), the case (with the access check), the checkpoint rows, the overrides and who
+# made them, one query per fact source the gates read, each panel's own records (the
+# family panel is not shown to an attorney; the notes are), the team and its candidates,
+# and the audit event's three (lock, chain head, insert). Lower it when a change saves
+# one; a change that needs more must say why here.
+CASE_PAGE_STATEMENTS = {Role.SUPERVISOR: 42, Role.ATTORNEY: 39}
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ATTORNEY])
+def test_case_page_statements_are_pinned_and_none_is_sent_twice(app, make, signin, role):
+    """The checklist, the action gates and the panels share one read of the case: no
+    statement goes out twice with the same parameters (the same rows loaded again), and
+    the total does not creep back up. An attorney on the team also sees the privileged
+    notes and the legal pages: the count is the same ceiling."""
+    supervisor, case = _case_with_records(make, 3)
+    user = supervisor
+    if role != Role.SUPERVISOR:
+        from casework.cases import services as cases_services
+
+        user = make.user(role, case.office)
+        cases_services.add_team_member(case, user, actor=supervisor)
+        db.session.commit()
+    browser = signin(user)
+    browser.get(f"/cases/{case.id}")
+    with count_queries(with_parameters=True) as queries:
+        response = browser.get(f"/cases/{case.id}")
+    assert response.status_code == 200
+    sent = [" ".join(s.split()) + f" {p!r}" for s, p in queries.with_parameters]
+    twice = sorted({s[:160] for s in sent if sent.count(s) > 1})
+    assert twice == [], twice
+    assert queries.count <= CASE_PAGE_STATEMENTS[role], queries.report()
+
+
 def test_sign_off_queue(app, make, signin):
     """Checkpoint sign-offs and BIDs awaiting approval, n of each."""
 
