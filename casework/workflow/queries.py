@@ -42,6 +42,11 @@ class CaseRead:
     def facts(self) -> Facts:
         return Facts(case=self.case, now=self.now, _batch=self.batch)
 
+    def known_empty(self, source: str) -> bool:
+        """The case has no records of this fact source, by a load this read already made
+        (never loads: a panel asks so as to skip its own query of the same table)."""
+        return self.batch.loaded(source) and not self.batch.records(source, self.case.id)
+
     @cached_property
     def rows(self) -> dict[str, CaseCheckpoint]:
         return engine.rows_for(self.case)
