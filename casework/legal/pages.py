@@ -577,7 +577,7 @@ def legal_panel(case, read) -> dict:
             links.append((BY_KEY[key].title, endpoint))
     may_notes = services.may_use_notes(case, current_user)
     return {
-        "summary": queries.summary(case, facts=read.facts(), rows=read.rows),
+        "summary": queries.summary(case, read),
         "links": links, "labels": LABELS,
         "us": case.country == Country.US, "may_notes": may_notes,
         "notes": queries.notes(case, current_user, limit=3) if may_notes else [],

@@ -135,10 +135,11 @@ def test_case_page_and_its_record_pages(app, make, signin, page):
 # offices), the case (with the access check), the checkpoint rows, the overrides and who
 # made them, one query per fact source the gates read, each panel's own records (the
 # family panel is not shown to an attorney; the notes are; this case has no plans, BIDs,
-# transfers or returns, so those panels ask for none), the team and its candidates,
+# transfers, returns, representation, proceedings or claims, so those panels ask for
+# none), the team and its candidates,
 # and the audit event's three (lock, chain head, insert). Lower it when a change saves
 # one; a change that needs more must say why here.
-CASE_PAGE_STATEMENTS = {Role.SUPERVISOR: 37, Role.ATTORNEY: 34}
+CASE_PAGE_STATEMENTS = {Role.SUPERVISOR: 33, Role.ATTORNEY: 30}
 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ATTORNEY])
@@ -205,6 +206,34 @@ def test_case_page_panels_query_only_the_records_the_gates_found(app, make, sign
     assert loads["bi_determination"] >= 2 and loads["transfer_plan"] == 1, loads
     assert 'data-bid-status="approved"' in page and 'data-return="planned"' in page
     assert "Review by" in page
+
+
+def test_case_page_legal_panel_queries_only_the_records_the_gates_found(app, make, signin):
+    """The same for the legal panel: representation, removal proceedings, relief filings."""
+    tables = ("legal_representation", "removal_proceeding", "relief_filing", "comar_claim")
+    office = make.office("US")
+    caseworker, attorney = make.user(Role.CASEWORKER, office), make.user(Role.ATTORNEY, office)
+    case = make.case(caseworker)
+    factories.on_team(case, attorney)
+    db.session.commit()
+    browser = signin(attorney)
+    url = f"/cases/{case.id}"
+    browser.get(url)
+    with count_queries() as queries:
+        page = browser.get(url).get_data(as_text=True)
+    assert _loads_of(queries, *tables) == dict.fromkeys(tables, 1)  # the gates' own
+    assert 'data-flag="no-attorney"' in page and "No pending proceedings." in page
+
+    make.representation(case, attorney)
+    make.proceeding(case, attorney)
+    make.relief_filing(case, attorney)
+    db.session.commit()
+    with count_queries() as queries:
+        page = browser.get(url).get_data(as_text=True)
+    assert _loads_of(queries, *tables) == {"legal_representation": 2, "removal_proceeding": 2,
+                                           "relief_filing": 2, "comar_claim": 1}
+    assert 'data-flag="no-attorney"' not in page and attorney.name in page
+    assert "notice to appear" in page and "filed" in page and "pending" in page
 
 
 def test_sign_off_queue(app, make, signin):
