@@ -130,15 +130,14 @@ def test_case_page_and_its_record_pages(app, make, signin, page):
     assert_flat(measure)
 
 
-# The case page's statements, pinned (it was 50 for the supervisor before the page
-# shared one read of the case): the signed-in session with its user (and a supervisor's
-# offices), the case (with the access check), the checkpoint rows, the overrides and who
-# made them, one query per fact source the gates read, each panel's own records (the
-# family panel is not shown to an attorney; the notes are; this case has no plans, BIDs,
-# transfers, returns, representation, proceedings or claims, so those panels ask for
-# none), the team and its candidates,
-# and the audit event's three (lock, chain head, insert). Lower it when a change saves
-# one; a change that needs more must say why here.
+# The case page's statements, pinned (50 for the supervisor, 44 for the attorney before
+# the page shared one read of the case): the signed-in session with its user (and a
+# supervisor's offices), the case (with the access check), the checkpoint rows, the
+# overrides and who made them, one query per fact source the gates read, each panel's own
+# records (the family panel is not shown to an attorney; the notes are; this case has no
+# plans, BIDs, transfers, returns, representation, proceedings or claims, so those panels
+# ask for none), the team and its candidates, and the audit event's three (lock, chain
+# head, insert). Lower it when a change saves one; a change that needs more must say why.
 CASE_PAGE_STATEMENTS = {Role.SUPERVISOR: 33, Role.ATTORNEY: 30}
 
 
