@@ -2,12 +2,15 @@
 
     DATABASE_URL=... CASEWORK_INSTANCE_PATH=... CASEWORK_SYNTHETIC_PASSWORD=... \\
         python -m bench.profile [case-page|case-list|name-search|dashboard] [--requests 20]
-                                [--html out.html]
+                                [--case CASE_ID] [--html out.html]
 
 Signs in through the Flask test client as the benchmark's caseworker (or supervisor,
-for the dashboard), warms the page up once, then profiles `--requests` requests of it
-in this process and prints pyinstrument's call tree (wall time). No names are
-printed: the search is posted, and the profile shows code, not data.
+for the dashboard), warms the page up once, times `--requests` requests of it in this
+process without the profiler (wall ms per request, and SQL statements per request),
+then profiles as many again and prints pyinstrument's call tree (wall time). The case
+page is the middle one of the first page of the case list, or `--case` (an id the
+caseworker may open). No names are printed: the search is posted, and the profile
+shows code, not data.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("page", choices=PAGES, nargs="?", default="case-page")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--case", help="the case page of this case id")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
 
@@ -47,6 +51,8 @@ def main() -> None:
     rows = re.findall(r'<a href="(/cases/[0-9a-f-]{36})">[^<]+</a></td>\s*<td>([^<]+)</td>',
                       listing)
     case_path, display = rows[len(rows) // 2]
+    if args.case:
+        case_path = f"/cases/{args.case}"
     words = html.unescape(display).split()
     fetch = {
         "case-page": lambda: client.get(case_path),
@@ -57,13 +63,35 @@ def main() -> None:
     }[args.page]
     if fetch().status_code != 200:
         raise SystemExit("the page did not answer 200")
+    import sqlalchemy as sa
+
+    from casework.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_conn, _cursor, statement, *_args):
+        # As tests/querycount.py counts: PRAGMAs and savepoints are not queries.
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    started = time.perf_counter()
+    for _ in range(args.requests):
+        fetch()
+    took = (time.perf_counter() - started) / args.requests
+    sa.event.remove(engine, "before_cursor_execute", count)
+    print(f"{args.page}: {took * 1000:.1f} ms per request in one process, "
+          f"{len(statements) / args.requests:.1f} SQL statements per request "
+          f"({args.requests} requests, no profiler)")
     profiler = Profiler(interval=0.0005)
     started = time.perf_counter()
     with profiler:
         for _ in range(args.requests):
             fetch()
     took = (time.perf_counter() - started) / args.requests
-    print(f"{args.page}: {took * 1000:.1f} ms per request in one process "
+    print(f"{args.page}: {took * 1000:.1f} ms per request under the profiler "
           f"({args.requests} requests)")
     print(profiler.output_text(unicode=False, color=False, show_all=False))
     if args.html:

@@ -27,6 +27,8 @@ _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 @dataclass
 class Queries:
     statements: list[str] = field(default_factory=list)
+    # (statement, parameters), when counted `with_parameters=True`.
+    with_parameters: list[tuple[str, object]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -42,8 +44,10 @@ class Queries:
 
 
 @contextmanager
-def count_queries(engine: sa.Engine | None = None) -> Iterator[Queries]:
-    """Every statement sent on `engine` (the app's by default) inside the block.
+def count_queries(engine: sa.Engine | None = None,
+                  with_parameters: bool = False) -> Iterator[Queries]:
+    """Every statement sent on `engine` (the app's by default) inside the block, and
+    with its parameters too when asked (to find the same rows loaded twice).
 
     SQLite's PRAGMAs on a new connection are sent before the listener sees them and
     savepoint bookkeeping is not a query, so neither is counted.
@@ -54,6 +58,8 @@ def count_queries(engine: sa.Engine | None = None) -> Iterator[Queries]:
     def before(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
             seen.statements.append(statement)
+            if with_parameters:
+                seen.with_parameters.append((statement, parameters))
 
     sa.event.listen(engine, "before_cursor_execute", before)
     try:

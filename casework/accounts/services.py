@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from casework.accounts import mfa, throttle, timezones
 from casework.accounts.models import Office, User, UserSession
@@ -146,8 +147,10 @@ def start_session(user: User, user_agent: str | None = None, *, mfa_verified: bo
 
 def load_session(token: str, *, idle: timedelta, absolute: timedelta) -> User | None:
     """The user behind a live session token; ends a timed-out session."""
+    # The user (and their office) in the same query: this runs before every request.
     row = db.session.scalar(
         sa.select(UserSession).where(UserSession.token_hash == _token_hash(token))
+        .options(joinedload(UserSession.user))
     )
     if row is None or row.ended_at is not None:
         return None

@@ -59,6 +59,6 @@ def case_events(case_id):
 
 
 @case_panel("audit/_panel.html", order=90)
-def audit_panel(case):
+def audit_panel(case, _read):
     return {"show": current_user.role == Role.SUPERVISOR,
             "events_url_args": {"case_id": str(case.id)}}

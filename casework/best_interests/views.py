@@ -277,10 +277,11 @@ def reopen(case_id, bid_id):
 # --- the case page's section ---------------------------------------------------------
 
 @case_panel("best_interests/_panel.html", order=40)
-def panel_context(case) -> dict:
+def panel_context(case, read) -> dict:
+    # The gates have read whether the case has plans and BIDs: none, no query for them.
     assessments = queries.assessments(case)
-    plans = queries.plans(case)
-    bids = queries.bids(case)
+    plans = [] if read.known_empty("bi.plans") else queries.plans(case)
+    bids = [] if read.known_empty("bi.bids") else queries.bids(case)
     return {"assessment": assessments[0] if assessments else None,
             "plan": plans[0] if plans else None, "bid": bids[0] if bids else None,
             "kind_labels": ASSESSMENT_KIND_LABELS}

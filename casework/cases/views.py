@@ -117,12 +117,14 @@ def new_case():
 @roles(*CASE_STAFF)
 def show(case_id):
     case = get_case_or_404(case_id)
+    read = checklist_queries.CaseRead(case)  # loaded once, for the checklist, gates and panels
     html = render_template(
         "cases/show.html", case=case, remove_form=TeamRemoveForm(),
-        checklist=checklist_queries.checklist(case),
-        action_reasons=engine.blockers_by_action(case),
-        overrides=checklist_queries.overrides(case), checkpoints=BY_KEY,
-        panels=panels.render_context(case),
+        checklist=checklist_queries.checklist(case, read.now, rows=read.rows),
+        action_reasons=engine.blockers_by_action(case, now=read.now, batch=read.batch,
+                                                 overrides=read.overrides),
+        overrides=read.overrides, checkpoints=BY_KEY,
+        panels=panels.render_context(read),
         **_team_context(case),
     )
     # The view's audit event goes in last, just before the commit: appending takes the

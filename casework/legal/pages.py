@@ -568,7 +568,7 @@ PAGES = (("legal.kyr", "legal.kyr"), ("legal.screening", "legal.screening"),
 
 
 @case_panel("legal/_panel.html", order=20)
-def legal_panel(case) -> dict:
+def legal_panel(case, read) -> dict:
     """What the legal side of the case looks like, for everyone on the case; the
     privileged notes only for legal staff on the case team (never loaded otherwise)."""
     links = []
@@ -577,7 +577,8 @@ def legal_panel(case) -> dict:
             links.append((BY_KEY[key].title, endpoint))
     may_notes = services.may_use_notes(case, current_user)
     return {
-        "summary": queries.summary(case), "links": links, "labels": LABELS,
+        "summary": queries.summary(case, read),
+        "links": links, "labels": LABELS,
         "us": case.country == Country.US, "may_notes": may_notes,
         "notes": queries.notes(case, current_user, limit=3) if may_notes else [],
         "legal_staff": current_user.role in LEGAL_STAFF,

@@ -41,6 +41,7 @@ from casework.models import utcnow
 from casework.workflow import engine, policy
 from casework.workflow.deadlines import due_date
 from casework.workflow.models import CaseCheckpoint, State
+from casework.workflow.queries import CaseRead
 from casework.workflow.registry import FactBatch, Facts
 
 
@@ -188,17 +189,24 @@ class LegalSummary:
     age_outs: list[AgeOutAlert]
 
 
-def summary(case: Case) -> LegalSummary:
-    now = utcnow()
-    facts = facts_of(case, now)
-    reps = [r for r in representations(case) if r.active]
-    proceeding = next((p for p in proceedings(case) if p.pending), None)
+def summary(case: Case, read: CaseRead | None = None) -> LegalSummary:
+    """`read`: the page's read of the case, when it has one. A kind of record that read
+    has already found none of is not asked for again."""
+    read = read or CaseRead(case)
+    facts, now = read.facts(), read.now
+
+    def unless_none(source: str, load) -> list:
+        return [] if read.known_empty(source) else load(case)
+
+    reps = [r for r in unless_none("legal.representations", representations) if r.active]
+    proceeding = next((p for p in unless_none("legal.proceedings", proceedings) if p.pending),
+                      None)
     upcoming = [h for h in (proceeding.hearings if proceeding else []) if h.outcome is None]
     eoir33_due = None
     if proceeding is not None and conditions.address_state(facts).unreported:
-        row = engine.rows_for(case).get("legal.hearings")
+        row = read.rows.get("legal.hearings")
         eoir33_due = row.due_at if row else None
-    case_filings = filings(case)
+    case_filings = unless_none("legal.relief_filings", filings)
     return LegalSummary(
         representing=[r for r in reps if r.represents],
         referrals_waiting=[r for r in reps if not r.represents],
@@ -208,7 +216,8 @@ def summary(case: Case) -> LegalSummary:
         missing_outcomes=[h for h in upcoming if h.scheduled_at <= now],
         eoir33_due=eoir33_due,
         pending_filings=[f for f in case_filings if filing_pending(f)],
-        pending_claims=[c for c in claims(case) if claim_pending(c)],
+        pending_claims=[c for c in unless_none("legal.comar_claims", claims)
+                        if claim_pending(c)],
         age_outs=age_out_alerts(case, now.date(), i360_filed=any(
             f.kind == FilingKind.SIJS_I360 for f in case_filings)),
     )

@@ -68,12 +68,12 @@ def blocked(form, exc: CheckpointBlocked, case) -> int:
 # --- the case page section ---------------------------------------------------------------
 
 @case_panel("reunification/_panel.html", order=40)
-def family_panel(case) -> dict:
+def family_panel(case, read) -> dict:
     may_view = current_user.role in TRACE.view
     context = {"may_view": may_view, "releases": queries.releases(case)}
     if not may_view:
         return context
-    facts = services.facts_of(case)
+    facts = read.facts()
     assessment = conditions.current_assessment(facts)
     latest = conditions.latest_verifications(facts)
     context.update(

@@ -178,9 +178,11 @@ def _reunify_abroad(case, form, *, actor):
 # --- the case page's section -----------------------------------------------------------
 
 @case_panel("transfers/_panel.html", order=45)
-def panel_context(case) -> dict:
-    transfers = queries.transfer_plans(case)
-    returns = queries.return_plans(case)
+def panel_context(case, read) -> dict:
+    # The gates have read whether the case has transfer or return plans: none, no query.
+    transfers = [] if read.known_empty("transfers.plans") else queries.transfer_plans(case)
+    returns = ([] if read.known_empty("transfers.return_plans")
+               else queries.return_plans(case))
     last = next((p for p in returns if p.returned_at), None)
     records = queries.follow_ups(case) if last else []
     return {

@@ -338,14 +338,21 @@ def blockers(case, action: Action, now: datetime | None = None,
     return sorted(reasons, key=lambda r: r.block != Block.HARD)
 
 
-def blockers_by_action(case) -> dict[Action, list[Reason]]:
-    """The reasons of every action, with the case's records and overrides loaded once."""
-    batch = FactBatch([case.id])
+def blockers_by_action(case, *, now: datetime | None = None, batch: FactBatch | None = None,
+                       overrides: list[GateOverride] | None = None) -> dict[Action, list[Reason]]:
+    """The reasons of every action, with the case's records and overrides loaded once
+    (or passed in, already loaded: `batch` of this case alone, all its `overrides`)."""
+    now = now or utcnow()
+    batch = batch or FactBatch([case.id])
+    if overrides is None:
+        overrides = list(db.session.scalars(
+            sa.select(GateOverride).where(GateOverride.case_id == case.id)
+            .order_by(GateOverride.at)))
     by_action: dict[str, list[GateOverride]] = {a.value: [] for a in Action}
-    for o in db.session.scalars(sa.select(GateOverride).where(GateOverride.case_id == case.id)
-                                .order_by(GateOverride.at)):
+    for o in overrides:
         by_action.setdefault(o.action, []).append(o)
-    return {action: blockers(case, action, batch=batch, overrides=by_action[action.value])
+    return {action: blockers(case, action, now=now, batch=batch,
+                             overrides=by_action[action.value])
             for action in Action}
 
 

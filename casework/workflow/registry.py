@@ -83,6 +83,9 @@ class FactBatch:
     case_ids: list[uuid.UUID]
     _loaded: dict[str, dict[uuid.UUID, list]] = field(default_factory=dict)
 
+    def loaded(self, source: str) -> bool:
+        return source in self._loaded
+
     def records(self, source: str, case_id: uuid.UUID) -> list:
         if source not in self._loaded:
             self._loaded[source] = FACT_SOURCES[source](self.case_ids)

@@ -143,6 +143,111 @@ def test_case_page_and_its_record_pages(app, make, signin, page):
     assert_flat(measure)
 
 
+# The case page's statements, pinned (50 for the supervisor, 44 for the attorney before
+# the page shared one read of the case): the signed-in session with its user (and a
+# supervisor's offices), the case (with the access check), the checkpoint rows, the
+# overrides and who made them, one query per fact source the gates read, each panel's own
+# records (the family panel is not shown to an attorney; the notes are; this case has no
+# plans, BIDs, transfers, returns, representation, proceedings or claims, so those panels
+# ask for none), the team and its candidates, and the audit event's three (lock, chain
+# head, insert). Lower it when a change saves one; a change that needs more must say why.
+CASE_PAGE_STATEMENTS = {Role.SUPERVISOR: 33, Role.ATTORNEY: 30}
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ATTORNEY])
+def test_case_page_statements_are_pinned_and_none_is_sent_twice(app, make, signin, role):
+    """The checklist, the action gates and the panels share one read of the case: no
+    statement goes out twice with the same parameters (the same rows loaded again), and
+    the total does not creep back up. An attorney on the team also sees the privileged
+    notes and the legal pages: the count is the same ceiling."""
+    supervisor, case = _case_with_records(make, 3)
+    user = supervisor
+    if role != Role.SUPERVISOR:
+        from casework.cases import services as cases_services
+
+        user = make.user(role, case.office)
+        cases_services.add_team_member(case, user, actor=supervisor)
+        db.session.commit()
+    browser = signin(user)
+    browser.get(f"/cases/{case.id}")
+    with count_queries(with_parameters=True) as queries:
+        response = browser.get(f"/cases/{case.id}")
+    assert response.status_code == 200
+    sent = [" ".join(s.split()) + f" {p!r}" for s, p in queries.with_parameters]
+    twice = sorted({s[:160] for s in sent if sent.count(s) > 1})
+    assert twice == [], twice
+    assert queries.count <= CASE_PAGE_STATEMENTS[role], queries.report()
+
+
+def _loads_of(queries, *tables: str) -> dict[str, int]:
+    """How many SELECTs read each table's own rows (not a subquery of another's)."""
+    return {t: sum(1 for s in queries.statements if s.lstrip().startswith(f"SELECT {t}."))
+            for t in tables}
+
+
+def test_case_page_panels_query_only_the_records_the_gates_found(app, make, signin):
+    """The gates' read of the case says whether it has case plans, BIDs, transfer and
+    return plans; a panel asks for the full records only when there are some, and then
+    shows them."""
+    tables = ("bi_case_plan", "bi_determination", "transfer_plan", "return_plan")
+    office = make.office("MX")
+    caseworker, supervisor = make.user(Role.CASEWORKER, office), make.user(Role.SUPERVISOR,
+                                                                          office)
+    case = make.case(caseworker)
+    db.session.commit()
+    browser = signin(supervisor)
+    url = f"/cases/{case.id}"
+    browser.get(url)
+    with count_queries() as queries:
+        page = browser.get(url).get_data(as_text=True)
+    assert _loads_of(queries, *tables) == dict.fromkeys(tables, 1)  # the gates' own
+    assert 'data-bid-status="none"' in page and "data-return=" not in page
+
+    make.consent(case, caseworker, given_at=factories.recent(hours=3))
+    make.screening(case, caseworker, "trafficking")
+    make.legal_screening(case, make.user(Role.ATTORNEY, office))
+    make.assessment(case, caseworker)
+    make.case_plan(case, caseworker)
+    make.approved_bid(case, caseworker, supervisor)
+    make.return_plan(case, caseworker)
+    db.session.commit()
+    with count_queries() as queries:
+        page = browser.get(url).get_data(as_text=True)
+    loads = _loads_of(queries, *tables)
+    assert loads["bi_case_plan"] == 2 and loads["return_plan"] == 2, loads
+    assert loads["bi_determination"] >= 2 and loads["transfer_plan"] == 1, loads
+    assert 'data-bid-status="approved"' in page and 'data-return="planned"' in page
+    assert "Review by" in page
+
+
+def test_case_page_legal_panel_queries_only_the_records_the_gates_found(app, make, signin):
+    """The same for the legal panel: representation, removal proceedings, relief filings."""
+    tables = ("legal_representation", "removal_proceeding", "relief_filing", "comar_claim")
+    office = make.office("US")
+    caseworker, attorney = make.user(Role.CASEWORKER, office), make.user(Role.ATTORNEY, office)
+    case = make.case(caseworker)
+    factories.on_team(case, attorney)
+    db.session.commit()
+    browser = signin(attorney)
+    url = f"/cases/{case.id}"
+    browser.get(url)
+    with count_queries() as queries:
+        page = browser.get(url).get_data(as_text=True)
+    assert _loads_of(queries, *tables) == dict.fromkeys(tables, 1)  # the gates' own
+    assert 'data-flag="no-attorney"' in page and "No pending proceedings." in page
+
+    make.representation(case, attorney)
+    make.proceeding(case, attorney)
+    make.relief_filing(case, attorney)
+    db.session.commit()
+    with count_queries() as queries:
+        page = browser.get(url).get_data(as_text=True)
+    assert _loads_of(queries, *tables) == {"legal_representation": 2, "removal_proceeding": 2,
+                                           "relief_filing": 2, "comar_claim": 1}
+    assert 'data-flag="no-attorney"' not in page and attorney.name in page
+    assert "notice to appear" in page and "filed" in page and "pending" in page
+
+
 def test_sign_off_queue(app, make, signin):
     """Checkpoint sign-offs and BIDs awaiting approval, n of each."""
 
