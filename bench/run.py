@@ -512,10 +512,14 @@ def main() -> None:
             print("PostgreSQL is not reachable (BENCH_POSTGRES_URL); skipped", flush=True)
             continue
         runs.append(run_one(kind, n, args, wrk_binary))
-        print(report(runs, args), flush=True)
-    text = report(runs, args)
+        text = report(runs, args)
+        print(text, flush=True)
+        if not args.no_write:
+            # After every run: a long run that fails later keeps what it measured.
+            left = len(plan) - len(runs)
+            write_results(text + (f"\n\n(Still running: {left} more of this plan.)"
+                                  if left else ""))
     if not args.no_write:
-        write_results(text)
         print(f"written to {RESULTS.relative_to(ROOT)}")
 
 
