@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
+
 from casework.accounts import services as accounts
 from casework.accounts.models import Office, User
 from casework.accounts.roles import Role
@@ -509,3 +511,14 @@ def attacker_connection():
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         yield conn
+
+
+def checkpoint_rows() -> set[tuple]:
+    """Every stored checkpoint row's values, to compare with what a rebuild computes."""
+    from casework.workflow.models import CaseCheckpoint
+
+    return set(db.session.execute(sa.select(
+        CaseCheckpoint.case_id, CaseCheckpoint.key, CaseCheckpoint.state,
+        CaseCheckpoint.due_at, CaseCheckpoint.met_at, CaseCheckpoint.late,
+        CaseCheckpoint.completed_by_id, CaseCheckpoint.signed_off_at,
+        CaseCheckpoint.signed_off_by_id)))

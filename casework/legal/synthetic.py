@@ -164,7 +164,7 @@ def orientations(batch, rng) -> None:
                       session_format=SessionFormat.GROUP if rng.random() < 0.7
                       else SessionFormat.INDIVIDUAL,
                       provider=provider, recorded_by_id=paralegal,
-                      recorded_at=at + timedelta(minutes=rng.randint(10, 300)),
+                      recorded_at=batch.recorded_after(at, rng, 10, 300),
                       language=case.languages[0], presenter=presenter)
             latest = at
             # Repeated six months on while the child has no attorney of record

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from casework.accounts.roles import Role
 from casework.cases.conditions import CONTIGUOUS_NATIONALITIES
 from casework.screening.choices import (
@@ -71,7 +69,7 @@ def consents(batch, rng) -> None:
                   sharing_scope=[s.value for s in scope],
                   may_contact_origin_country=not never_share and rng.random() < 0.3,
                   never_share_with_origin=never_share, recorded_by_id=by,
-                  recorded_at=given_at + timedelta(minutes=rng.randint(5, 90)),
+                  recorded_at=batch.recorded_after(given_at, rng, 5, 90),
                   language=case.languages[0],
                   interpreter_name=names.staff_name(rng) if case.interpreter_needed else None,
                   notes=rng.choice(CONSENT_NOTES) if rng.random() < 0.2 else None)
@@ -95,7 +93,7 @@ def custody_events(batch, rng) -> None:
                          else (f"Ref. {rng.randint(10_000, 99_999)}" if rng.random() < 0.5
                                else None))
             batch.add(CustodyEvent, case, kind=kind, occurred_at=at, recorded_by_id=by,
-                      recorded_at=at + timedelta(minutes=rng.randint(5, 600)),
+                      recorded_at=batch.recorded_after(at, rng, 5, 600),
                       details=reference)
             previous = last = at
         if complete and last and rng.random() < 0.75:
@@ -110,7 +108,7 @@ def _screening(batch, case, rng, kind, at, by, outcome, *, contiguous=(None, Non
               trafficking_risk=contiguous[0], credible_fear=contiguous[1],
               can_decide=contiguous[2], referral_made=referral,
               interpreter_used=case.interpreter_needed, recorded_by_id=by,
-              recorded_at=at + timedelta(minutes=rng.randint(5, 240)),
+              recorded_at=batch.recorded_after(at, rng, 5, 240),
               referral_to=rng.choice(REFERRALS[kind]) if referral else None,
               findings=rng.choice(FINDINGS[kind])
               if needs_findings or (kind == ScreeningKind.CONTIGUOUS and contiguous[1])

@@ -29,7 +29,7 @@ def reviews(batch, rng) -> None:
                 break
             if rng.random() < 0.6:
                 batch.add(CaseReview, case, reviewed_at=at, recorded_by_id=supervisor,
-                          recorded_at=at + timedelta(minutes=rng.randint(5, 120)),
+                          recorded_at=batch.recorded_after(at, rng, 5, 120),
                           note=rng.choice(NOTES),
                           decisions=rng.choice(DECISIONS) if rng.random() < 0.3 else None)
                 made += 1

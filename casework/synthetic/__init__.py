@@ -154,6 +154,12 @@ class SyntheticBatch:
         self.rows.setdefault(model, []).append(row)
         return row
 
+    def recorded_after(self, at: datetime, rng: random.Random, low: int, high: int,
+                       ) -> datetime:
+        """When a record of something done `at` was typed in: `low` to `high` minutes
+        later, but never after now (a record of the last hour is not from the future)."""
+        return min(at + timedelta(minutes=rng.randint(low, high)), self.now)
+
     def sign_off(self, case: SyntheticCase, key: str, completion_at: datetime,
                  signed_by: uuid.UUID | None, rng: random.Random, mean_hours: float = 30,
                  ) -> None:

@@ -31,14 +31,6 @@ def _seed(n: int, **kw):
     return seed.seed(n, password=PASSWORD, batch_size=kw.pop("batch_size", 7), **kw)
 
 
-def _checkpoint_rows() -> set[tuple]:
-    return set(db.session.execute(sa.select(
-        CaseCheckpoint.case_id, CaseCheckpoint.key, CaseCheckpoint.state,
-        CaseCheckpoint.due_at, CaseCheckpoint.met_at, CaseCheckpoint.late,
-        CaseCheckpoint.completed_by_id, CaseCheckpoint.signed_off_at,
-        CaseCheckpoint.signed_off_by_id)))
-
-
 def test_cases_are_encrypted_readable_and_found_by_name(ctx):
     result = _seed(30)
     assert result.cases == 30 and factories.count(Case) == 30
@@ -95,7 +87,7 @@ def test_records_are_coherent_and_never_in_the_future(ctx):
 
 def test_checkpoint_rows_are_what_the_engine_computes(ctx):
     _seed(25)
-    rows = _checkpoint_rows()
+    rows = factories.checkpoint_rows()
     assert len(rows) == 25 * len(engine.catalogue())
     assert {r.state for r in db.session.scalars(sa.select(CaseCheckpoint))} >= {
         "met", "pending"}
@@ -104,7 +96,7 @@ def test_checkpoint_rows_are_what_the_engine_computes(ctx):
     engine.refresh_many(cases)
     db.session.commit()
     # Same facts, same rows (due dates and met dates do not depend on when it ran).
-    assert _checkpoint_rows() == rows
+    assert factories.checkpoint_rows() == rows
 
 
 def test_one_audit_event_per_run_and_the_chain_holds(ctx):
@@ -184,13 +176,13 @@ def test_worker_processes_make_the_same_children_with_numbers_of_their_own(app, 
 
     _seed(9, seed=5, batch_size=3)
     alone = children()
-    rows_alone = len(_checkpoint_rows())
+    rows_alone = len(factories.checkpoint_rows())
     db.session.execute(sa.delete(Case))
     db.session.commit()
 
     _seed(9, seed=5, batch_size=3, workers=2)
     assert children() == alone
-    assert len(_checkpoint_rows()) == rows_alone
+    assert len(factories.checkpoint_rows()) == rows_alone
     numbers = db.session.scalars(sa.select(Case.number)).all()
     assert len(set(numbers)) == 9
     from casework.cases.services import next_case_number
@@ -198,3 +190,22 @@ def test_worker_processes_make_the_same_children_with_numbers_of_their_own(app, 
     case = db.session.scalars(sa.select(Case).order_by(Case.number.desc())).first()
     country, year, last = case.number.split("-")
     assert next_case_number(country, int(year)) == f"{country}-{year}-{int(last) + 1:05d}"
+
+
+def test_no_record_of_any_module_was_typed_in_the_future(ctx, monkeypatch):
+    """Every `recorded_at` of every table is at or before the moment of the run, even for
+    what happened in its last hour (records are typed in minutes to hours later)."""
+    from casework.models import Base
+
+    moment = utcnow().replace(microsecond=0)
+    monkeypatch.setattr(seed, "utcnow", lambda: moment)
+    monkeypatch.setattr(seed, "CASES_PER_YEAR", 400)  # recent and old cases alike
+    _seed(200, batch_size=50)
+    checked = 0
+    for table in Base.metadata.sorted_tables:
+        if "recorded_at" in table.c:
+            latest = db.session.scalar(sa.select(sa.func.max(table.c.recorded_at)))
+            if latest is not None:
+                checked += 1
+                assert latest.replace(tzinfo=None) <= moment.replace(tzinfo=None), table.name
+    assert checked >= 10

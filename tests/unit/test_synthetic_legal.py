@@ -288,14 +288,6 @@ def _facts(case):
     return Facts(case=case, now=utcnow(), _batch=FactBatch([case.id]))
 
 
-def _checkpoint_rows() -> set[tuple]:
-    return set(db.session.execute(sa.select(
-        CaseCheckpoint.case_id, CaseCheckpoint.key, CaseCheckpoint.state,
-        CaseCheckpoint.due_at, CaseCheckpoint.met_at, CaseCheckpoint.late,
-        CaseCheckpoint.completed_by_id, CaseCheckpoint.signed_off_at,
-        CaseCheckpoint.signed_off_by_id)))
-
-
 LEGAL_KEYS = ("legal.screening", "legal.representation", "legal.hearings",
               "protection.claim_us", "protection.claim_mx")
 
@@ -303,7 +295,7 @@ LEGAL_KEYS = ("legal.screening", "legal.representation", "legal.hearings",
 def test_checkpoint_rows_are_what_the_engine_computes_and_a_realistic_mix(ctx, national,
                                                                             ):
     _seed(300)
-    rows = _checkpoint_rows()
+    rows = factories.checkpoint_rows()
     now = utcnow()
     stored = _all(CaseCheckpoint)
     for key in (*LEGAL_KEYS, "return.plan", "transfer.mx_us"):
@@ -318,7 +310,7 @@ def test_checkpoint_rows_are_what_the_engine_computes_and_a_realistic_mix(ctx, n
     db.session.execute(sa.delete(CaseCheckpoint))
     engine.refresh_many(_all(Case))
     db.session.commit()
-    assert _checkpoint_rows() == rows
+    assert factories.checkpoint_rows() == rows
 
 
 def test_a_seed_replays_the_legal_records(ctx, national, monkeypatch):
