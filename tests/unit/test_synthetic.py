@@ -167,9 +167,14 @@ def test_the_command_refuses_nonsense_and_reports_what_it_made(app, ctx, bad):
     assert PASSWORD not in result.output
 
 
-def test_worker_processes_make_the_same_children_with_numbers_of_their_own(app, ctx):
+def test_worker_processes_make_the_same_children_with_numbers_of_their_own(app, ctx,
+                                                                         monkeypatch):
     """Batches shared among two processes: the same children as one process makes,
     every number taken once, and the sequences carry on after the last."""
+    moment = utcnow().replace(microsecond=0)
+    monkeypatch.setattr(seed, "utcnow", lambda: moment)  # both runs at one moment (workers
+    # get the run's moment from the parent)
+
     def children():
         return sorted((c.given_names, c.family_names, c.opened_at, c.office_id)
                       for c in db.session.scalars(sa.select(Case)))
