@@ -1,5 +1,6 @@
 """The catalogue in code must match ../shared/POLICY.md and be enforceable."""
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,12 @@ from casework.workflow import policy
 from casework.workflow.policy import CATALOGUE, Action, Block, Deadline, Unit
 
 POLICY_MD = Path(__file__).resolve().parents[3] / "shared" / "POLICY.md"
+# POLICY.md is the team's shared document, kept beside the repository (../shared), not in
+# it. A clone elsewhere (a laptop, /tmp) cannot compare against it and skips these tests;
+# CI always has it, so there (CI=true) a missing file fails them instead of skipping.
+needs_policy_md = pytest.mark.skipif(
+    not POLICY_MD.exists() and os.environ.get("CI") != "true",
+    reason="../shared/POLICY.md is not beside this clone (CI fails instead of skipping)")
 
 
 def policy_rows() -> dict[str, list[str]]:
@@ -21,7 +28,7 @@ def policy_rows() -> dict[str, list[str]]:
     return rows
 
 
-@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+@needs_policy_md
 def test_every_declared_checkpoint_is_a_policy_row_with_its_recommendations():
     rows = policy_rows()
     for cp in CATALOGUE:
@@ -31,7 +38,7 @@ def test_every_declared_checkpoint_is_a_policy_row_with_its_recommendations():
             assert set(cp.recommendations) == recs, cp.key
 
 
-@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+@needs_policy_md
 def test_declared_gates_match_policy_hard_and_soft():
     words = {Action.RELEASE_TO_SPONSOR: "release", Action.RECORD_RETURN: "return",
              Action.RECORD_TRANSFER: "transfer", Action.CLOSE_CASE: "clos",
@@ -57,7 +64,7 @@ ROLE_CODES = {"CW": "caseworker", "PL": "paralegal", "ATT": "attorney", "SUP": "
               "PANEL": "panel"}
 
 
-@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+@needs_policy_md
 def test_who_completes_and_who_signs_off_match_policy():
     """POLICY.md's "done by / signed off by" column is the rule; DESIGN.md's role table is
     what each role usually does, not who may answer for a checkpoint."""
@@ -150,7 +157,7 @@ def test_a_clock_deadline_is_overridden_by_naming_its_clock():
         policy.with_overrides({"screen.safety:first": {"amount": 12}})
 
 
-@pytest.mark.skipif(not POLICY_MD.exists(), reason="shared/POLICY.md is not beside the repo")
+@needs_policy_md
 def test_every_clock_is_a_deadline_policy_md_states():
     """Each clock's amount is written in its POLICY.md row (deadline or evidence column)."""
     rows = policy_rows()
