@@ -28,6 +28,7 @@ run: catalogues
 	$(BIN)/flask db upgrade
 	$(BIN)/flask casework seed-demo
 	$(BIN)/flask casework checkpoints rebuild  # a pulled catalogue change applies at once
+	$(BIN)/flask casework keys backfill-index  # and a pulled search index
 	@echo "casework is serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

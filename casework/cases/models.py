@@ -203,6 +203,17 @@ class CaseSearchToken(Base):
     key_id: Mapped[str | None] = mapped_column(sa.String(32))
 
 
+class BlindIndexBackfill(Base):
+    """An index that cases indexed before it existed still lack (an upgrade's migration
+    adds the row when there are such cases): searches do not rely on it until `flask
+    casework keys backfill-index` has indexed every case and removed the row."""
+
+    __tablename__ = "blind_index_backfill"
+
+    index_name: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CaseNumberSequence(Base):
     """The last number given per prefix (country and year), for MX-2026-00042."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from dataclasses import dataclass
@@ -12,16 +13,18 @@ from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from casework.accounts.models import User
 from casework.accounts.roles import Role
-from casework.cases.models import Case, CaseSearchToken, CaseTeamMember
+from casework.cases.models import BlindIndexBackfill, Case, CaseSearchToken, CaseTeamMember
 from casework.cases.services import (
     A_NUMBER_INDEX,
     BIRTH_DATE_INDEX,
+    MANY_NAMES,
     NAME_INDEX,
+    NAME_PAIR_INDEX,
     ChildDetails,
     name_tokens,
     normalise_a_number,
 )
-from casework.crypto.blind_index import normalize, tokens
+from casework.crypto.blind_index import normalize, pair_value, tokens
 from casework.crypto.runtime import current_indexer
 from casework.extensions import db
 
@@ -63,21 +66,35 @@ class CaseFilters:
     assignee: uuid.UUID | None = None
 
 
-def _matching_tokens(index_name: str, toks: list[str]) -> sa.Select:
-    """Cases that have every one of these normalized tokens in one index.
+Entry = tuple[str, str]  # (index name, normalized value): one blind-index entry to look for
+
+
+def _matching(entries: list[Entry], *, drive: Entry | None = None) -> list[sa.Select]:
+    """Cases that have every one of these entries (`drive`, when given, too): one select
+    per blind index root, for `_any_of`.
 
     Digests are made with every blind index root in the keyring, each matched only
     against entries of its own root, so searches keep working while `keys
     rotate-index` rebuilds the indexes (a case's entries all come from one root).
     """
     indexer = current_indexer()
-    toks = list(dict.fromkeys(toks))
+    entries = list(dict.fromkeys(entries))
     per_root = []
     for key_id in indexer.key_ids:
         current = key_id == indexer.key_id
-        digests = [indexer.digest(index_name, t, key_id) for t in toks]
-        per_root.append(_cases_with_every(index_name, digests, key_id, current))
-    return per_root[0] if len(per_root) == 1 else sa.union(*per_root)
+
+        def digest(entry: Entry, key_id: str = key_id) -> tuple[str, int]:
+            return entry[0], indexer.digest(entry[0], entry[1], key_id)
+
+        per_root.append(_cases_with_every(
+            [digest(e) for e in entries], key_id, current,
+            drive=digest(drive) if drive else None))
+    return per_root
+
+
+def _any_of(selects: list[sa.Select]) -> sa.Select | sa.CompoundSelect:
+    """One flat UNION (SQLite refuses a UNION inside a UNION)."""
+    return selects[0] if len(selects) == 1 else sa.union(*selects)
 
 
 def _made_by(entry, key_id: str, current: bool) -> sa.ColumnElement[bool]:
@@ -89,20 +106,25 @@ def _made_by(entry, key_id: str, current: bool) -> sa.ColumnElement[bool]:
 TOKEN_COUNT_CAP = 500
 
 
-def _cases_with_every(index_name: str, digests: list[int], key_id: str,
-                      current: bool) -> sa.Select:
-    """Cases with an entry for each digest: read the rarest digest's entries and probe
-    each of its cases for the others (index look-ups), so the cost follows the rarest
-    token ("Xol") and not the commonest ("María"), which a national caseload has
-    tens of thousands of. A GROUP BY over every entry of every token grew with it."""
-    if len(digests) > 1:
-        seen = {d: _entries_up_to(index_name, d, key_id, current) for d in set(digests)}
-        digests = sorted(set(digests), key=seen.__getitem__)
+def _cases_with_every(digests: list[tuple[str, int]], key_id: str, current: bool,
+                      *, drive: tuple[str, int] | None = None) -> sa.Select:
+    """Cases with an entry for each (index, digest): read the entries of one (`drive`,
+    or else the rarest) and probe each of its cases for the others (index look-ups), so
+    the cost follows the rarest token ("Xol") and not the commonest ("María"), which a
+    national caseload has tens of thousands of. A GROUP BY over every entry of every
+    token grew with it."""
+    if drive is None:
+        if len(digests) > 1:
+            seen = {d: _entries_up_to(*d, key_id, current) for d in set(digests)}
+            digests = sorted(set(digests), key=seen.__getitem__)
+        drive, digests = digests[0], digests[1:]
     first = aliased(CaseSearchToken)
-    stmt = sa.select(first.case_id).where(first.index_name == index_name,
-                                          first.digest == digests[0],
+    stmt = sa.select(first.case_id).where(first.index_name == drive[0],
+                                          first.digest == drive[1],
                                           _made_by(first, key_id, current))
-    for digest in digests[1:]:
+    for index_name, digest in digests:
+        if (index_name, digest) == drive:
+            continue
         other = aliased(CaseSearchToken)
         stmt = stmt.where(sa.exists().where(other.case_id == first.case_id,
                                             other.index_name == index_name,
@@ -119,6 +141,43 @@ def _entries_up_to(index_name: str, digest: int, key_id: str, current: bool) -> 
                                            _made_by(entry, key_id, current))
             .limit(TOKEN_COUNT_CAP).subquery())
     return db.session.scalar(sa.select(sa.func.count()).select_from(some))
+
+
+# A search of more names than this chooses its pair among the first ones and probes
+# the rest token by token: the pairs it counts grow with the square of the names.
+PAIRED_QUERY_TOKENS = 4
+
+
+def pairs_indexed() -> bool:
+    """Whether every case has its name pairs (no backfill of them is pending)."""
+    return db.session.get(BlindIndexBackfill, NAME_PAIR_INDEX) is None
+
+
+def _matching_names(toks: list[str]) -> sa.Select | sa.CompoundSelect:
+    """Cases whose names hold every one of these tokens.
+
+    Two tokens or more are looked up by their rarest pair, which two common names
+    rarely share ("María" and "López" each have tens of thousands of cases at national
+    scale; both, a few hundred), and the cases then probed for the other tokens.
+    """
+    toks = list(dict.fromkeys(toks))
+    names = [(NAME_INDEX, t) for t in toks]
+    if len(toks) < 2 or not pairs_indexed():
+        return _any_of(_matching(names))
+    pairs = [(NAME_PAIR_INDEX, pair_value(a, b))
+             for a, b in itertools.combinations(toks[:PAIRED_QUERY_TOKENS], 2)]
+    rarest = pairs[0] if len(pairs) == 1 else min(pairs, key=_count_entries)
+    covered = set(rarest[1].split(" "))
+    by_pair = _matching([e for e in names if e[1] not in covered], drive=rarest)
+    # A child with more names than have pairs: the few such cases, token by token.
+    many = _matching(names, drive=(NAME_PAIR_INDEX, MANY_NAMES))
+    return _any_of(by_pair + many)
+
+
+def _count_entries(entry: Entry) -> int:
+    """Entries of this value under the current root, up to TOKEN_COUNT_CAP."""
+    indexer = current_indexer()
+    return _entries_up_to(entry[0], indexer.digest(*entry), indexer.key_id, True)
 
 
 def search_kind(q: str) -> str:
@@ -141,11 +200,11 @@ def case_list_query(user: User, filters: CaseFilters) -> sa.Select:
         stmt = stmt.where(Case.number == f"{prefix}-{year}-{int(seq):05d}")
     elif kind == "a_number":
         exact = normalize(normalise_a_number(q))
-        stmt = stmt.where(Case.id.in_(_matching_tokens(A_NUMBER_INDEX, [exact])))
+        stmt = stmt.where(Case.id.in_(_any_of(_matching([(A_NUMBER_INDEX, exact)]))))
     elif kind == "name":
         toks = tokens(q)
         # Punctuation alone names no one: it finds nothing rather than everything.
-        stmt = stmt.where(Case.id.in_(_matching_tokens(NAME_INDEX, toks)) if toks
+        stmt = stmt.where(Case.id.in_(_matching_names(toks)) if toks
                           else sa.false())
     if filters.status:
         stmt = stmt.where(Case.status == filters.status)
@@ -214,8 +273,9 @@ def possible_duplicates(user: User, details: ChildDetails, exclude: uuid.UUID | 
     stmt = (
         sa.select(Case)
         .where(visible_to(user))
-        .where(Case.id.in_(_matching_tokens(BIRTH_DATE_INDEX, [dob])))
-        .where(Case.id.in_(_matching_tokens(NAME_INDEX, toks)))
+        # The birth date (a few hundred children share one, nationally) leads.
+        .where(Case.id.in_(_any_of(_matching(
+            [(BIRTH_DATE_INDEX, dob), *((NAME_INDEX, t) for t in toks)]))))
         .limit(limit)
     )
     if exclude:

@@ -9,7 +9,7 @@ from casework.database import compact
 
 @casework_cli.group("keys")
 def keys() -> None:
-    """Key-encryption keys: rotate, retire, verify."""
+    """Key-encryption keys: rotate, retire, verify; blind index keys and entries."""
 
 
 @keys.command("rotate")
@@ -54,6 +54,23 @@ def rotate_index(batch_size: int) -> None:
             click.echo(f"  could not reindex {item}", err=True)
         fail(f"{len(report.failed)} case(s) could not be reindexed; run `keys verify`")
     click.echo("Then retire the old key with `flask casework keys retire-index ID`.")
+
+
+@keys.command("backfill-index")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def backfill_index(batch_size: int) -> None:
+    """Add the search entries an upgrade introduced (name pairs) to every case."""
+    report = rotation.backfill_index(current_app._get_current_object(), batch_size=batch_size)
+    if not report.batches:
+        click.echo("every case has its search entries: nothing to backfill")
+        return
+    click.echo(f"{report.cases} cases reindexed in {report.batches} batches")
+    if report.failed:
+        for item in report.failed[:20]:
+            click.echo(f"  could not reindex {item}", err=True)
+        fail(f"{len(report.failed)} case(s) could not be reindexed; run `keys verify`, "
+             "then this command again")
+    click.echo("Name searches now read the name pairs.")
 
 
 @keys.command("retire-index")

@@ -53,6 +53,13 @@ def tokens(text: str) -> list[str]:
     return list(dict.fromkeys(normalize(text).split()))
 
 
+# A token pair's value: the two tokens in order, one space apart. Tokens never hold a
+# space (normalize splits on them), so no pair can be mistaken for a token or for
+# another pair, and the value is the same whichever token comes first.
+def pair_value(first: str, second: str) -> str:
+    return " ".join(sorted((first, second)))
+
+
 def derive_index_key(root: bytes, index_name: str) -> bytes:
     """The 256-bit key of one index, derived from the blind index root key."""
     hkdf = HKDF(

@@ -204,11 +204,8 @@ def rotate_index(app: Flask, *, batch_size: int = 200,
                  after_batch: Callable[[int], None] | None = None) -> RotationReport:
     """Make a new blind index root current and rebuild every case's index entries, or
     finish a rebuild that was interrupted. Searches match entries of either root
-    meanwhile. Each case is rebuilt from its decrypted values inside a savepoint, kept
-    only if the case's version did not move (someone editing it reindexes it anyway)."""
+    meanwhile."""
     from casework.audit.services import record
-    from casework.cases.models import Case
-    from casework.cases.services import reindex
 
     path = Path(app.config["CASEWORK_KEYRING"])
     keyring = load_keyring(path)
@@ -230,36 +227,88 @@ def rotate_index(app: Flask, *, batch_size: int = 200,
         ids = [i for i in db.session.scalars(stmt) if i not in skip][:batch_size]
         if not ids:
             break
-        batch = db.session.scalars(sa.select(Case).where(Case.id.in_(ids))).all()
-        for case in batch:
-            version = case.version
-            try:
-                with db.session.begin_nested() as savepoint:
-                    reindex(case)
-                    swapped = db.session.execute(
-                        sa.update(Case.__table__)
-                        .where(Case.__table__.c.id == case.id,
-                               Case.__table__.c.version == version)
-                        .values(version=Case.__table__.c.version,
-                                updated_at=Case.__table__.c.updated_at)
-                    ).rowcount
-                    if not swapped:
-                        savepoint.rollback()
-                        skip.add(case.id)
-                        continue
-            except CryptoError:
-                report.failed.append(f"child_case {case.id}")
-                skip.add(case.id)
-                continue
-            report.cases += 1
-        db.session.commit()
-        for case in batch:  # keep memory flat on a million cases
-            db.session.expunge(case)
+        skip |= _reindex_batch(ids, report)
         report.batches += 1
         if after_batch:
             after_batch(report.batches)
     record("keys.rotate_index", details={"key": current, "cases": report.cases,
                                          "failed": len(report.failed)})
+    db.session.commit()
+    return report
+
+
+def _reindex_batch(ids: list, report: RotationReport) -> set:
+    """Rebuild these cases' index entries from their decrypted values and commit; returns
+    the ids left alone. Each case is rebuilt inside a savepoint, kept only if the case's
+    version did not move (someone editing it meanwhile reindexes it anyway)."""
+    from casework.cases.models import Case
+    from casework.cases.services import reindex
+
+    left: set = set()
+    batch = db.session.scalars(sa.select(Case).where(Case.id.in_(ids))).all()
+    for case in batch:
+        version = case.version
+        try:
+            with db.session.begin_nested() as savepoint:
+                reindex(case)
+                swapped = db.session.execute(
+                    sa.update(Case.__table__)
+                    .where(Case.__table__.c.id == case.id,
+                           Case.__table__.c.version == version)
+                    .values(version=Case.__table__.c.version,
+                            updated_at=Case.__table__.c.updated_at)
+                ).rowcount
+                if not swapped:
+                    savepoint.rollback()
+                    left.add(case.id)
+                    continue
+        except CryptoError:
+            report.failed.append(f"child_case {case.id}")
+            left.add(case.id)
+            continue
+        report.cases += 1
+    db.session.commit()
+    for case in batch:  # keep memory flat on a million cases
+        db.session.expunge(case)
+    return left
+
+
+def backfill_index(app: Flask, *, batch_size: int = 200,
+                   after_batch: Callable[[int], None] | None = None) -> RotationReport:
+    """Give every case the index entries that an upgrade added (name pairs), then let
+    searches rely on them (cases/models.BlindIndexBackfill). Cases are visited once, in
+    id order, so a run killed half-way is finished by running it again."""
+    from casework.audit.services import record
+    from casework.cases.models import BlindIndexBackfill, Case
+    from casework.cases.services import NAME_PAIR_INDEX
+
+    keyring = reload_keyring(app)
+    report = RotationReport(kek_id=keyring.blind_index_key_id, new_key=False)
+    pending = db.session.get(BlindIndexBackfill, NAME_PAIR_INDEX)
+    if pending is None:
+        return report
+    tokens = _tokens()
+    paired = sa.exists().where(tokens.c.case_id == Case.id,
+                               tokens.c.index_name == NAME_PAIR_INDEX)
+    last = None
+    while True:
+        stmt = (sa.select(Case.id).where(Case.purged_at.is_(None), ~paired)
+                .order_by(Case.id).limit(batch_size))
+        if last is not None:
+            stmt = stmt.where(Case.id > last)
+        ids = list(db.session.scalars(stmt))
+        if not ids:
+            break
+        # A case edited meanwhile was reindexed, pairs included, by its editor.
+        _reindex_batch(ids, report)
+        last = ids[-1]
+        report.batches += 1
+        if after_batch:
+            after_batch(report.batches)
+    if not report.failed:
+        db.session.delete(db.session.merge(pending))
+    record("keys.backfill_index", details={"index": NAME_PAIR_INDEX, "cases": report.cases,
+                                           "failed": len(report.failed)})
     db.session.commit()
     return report
 

@@ -55,3 +55,47 @@ def test_upgrade_matches_models_then_down_and_up_again(scratch_url):
         upgrade()
         assert _diff(app) == []
         db.engine.dispose()
+
+
+def test_upgrading_a_database_with_cases_leaves_a_name_pair_backfill_due(scratch_url):
+    """Pair entries need the keyring, which a migration does not hold: an upgraded
+    database that already has cases searches by tokens until `keys backfill-index`."""
+    from casework.accounts.roles import Role
+    from casework.cases.models import BlindIndexBackfill, CaseSearchToken
+    from casework.cases.queries import pairs_indexed
+    from casework.cases.services import NAME_PAIR_INDEX
+    from casework.crypto.rotation import backfill_index
+    from tests import factories
+
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(revision="3f7c2a9d8e41")
+        cw = factories.user(Role.CASEWORKER, office=factories.office())
+        factories.case(cw, given_names="Rosa", family_names="Cux")
+        db.session.execute(sa.delete(CaseSearchToken).where(
+            CaseSearchToken.index_name == NAME_PAIR_INDEX))  # made before pairs were
+        db.session.commit()
+        upgrade()
+        assert db.session.get(BlindIndexBackfill, NAME_PAIR_INDEX) is not None
+        assert not pairs_indexed()
+        assert backfill_index(app).cases == 1
+        assert pairs_indexed()
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            CaseSearchToken.index_name == NAME_PAIR_INDEX)) == 1
+        db.session.remove()  # its locks would keep the downgrade waiting (PostgreSQL)
+        downgrade(revision="3f7c2a9d8e41")
+        assert not db.session.scalar(sa.select(sa.func.count()).where(
+            CaseSearchToken.index_name == NAME_PAIR_INDEX))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_new_database_needs_no_backfill(scratch_url):
+    from casework.cases.queries import pairs_indexed
+
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade()
+        assert pairs_indexed()
+        db.session.remove()
+        db.engine.dispose()
