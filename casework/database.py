@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -44,3 +46,52 @@ def compact() -> bool:
         conn.exec_driver_sql("VACUUM")
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return True
+
+
+def bulk_insert(table: sa.Table, rows: list[dict]) -> None:
+    """INSERT rows of plain values (keyed by column key, every row the same keys) on the
+    session's connection, with less work per row than `session.execute(insert, rows)`.
+
+    The same statement and the same values: each value gets the bind processing
+    SQLAlchemy compiles for the statement (UUIDs, UTC datetimes, enums, JSON), and a
+    missing column with a constant default gets that constant. Rows lacking a column
+    whose default is computed (`default=utcnow`) go through SQLAlchemy, which computes
+    it. SQLAlchemy's own executemany builds and converts a dictionary of parameters per
+    row: for the rows of seed-synthetic that was a fifth of the run.
+    """
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    missing = [c for c in table.c if c.key not in keys and c.default is not None]
+    connection = db.session.connection()
+    compiled = sa.insert(table).compile(
+        dialect=connection.dialect, column_keys=[*keys, *(c.key for c in missing)])
+    if any(not c.default.is_scalar for c in missing) or compiled.escaped_bind_names:
+        db.session.execute(sa.insert(table), rows)
+        return
+    names = list(compiled.positiontup if compiled.positional else compiled.binds)
+    if sorted(names) != sorted([*keys, *(c.key for c in missing)]):
+        db.session.execute(sa.insert(table), rows)  # bind names that are not the keys
+        return
+    processors = compiled._bind_processors  # what SQLAlchemy applies to each value
+    constants = {c.key: c.default.arg for c in missing}
+    constants = {k: v if (p := processors.get(k)) is None else p(v)
+                 for k, v in constants.items()}
+    # The row's values in the statement's order (positional), else in the row's.
+    order = [n for n in names if n in keys] if compiled.positional else list(keys)
+    get = operator.itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+    procs = [processors.get(k) for k in order]
+    converted = ([v if p is None else p(v) for p, v in zip(procs, get(row), strict=True)]
+                 for row in rows)
+    if not compiled.positional:
+        params = [{**dict(zip(order, values, strict=True)), **constants}
+                  for values in converted]
+    elif constants:
+        slots = [(n in constants, constants.get(n)) for n in names]
+        params = []
+        for values in converted:
+            it = iter(values)
+            params.append(tuple(c if is_c else next(it) for is_c, c in slots))
+    else:
+        params = [tuple(values) for values in converted]
+    connection.exec_driver_sql(compiled.string, params)

@@ -45,6 +45,7 @@ from casework.cases.services import (
 )
 from casework.crypto.envelope import new_data_key, wrap_data_key
 from casework.crypto.runtime import current_indexer, current_keyring
+from casework.database import bulk_insert
 from casework.extensions import db
 from casework.models import utcnow
 from casework.synthetic import RECORD_MAKERS, SyntheticBatch, SyntheticCase, names
@@ -317,7 +318,7 @@ def insert_rows(batch: SyntheticBatch) -> dict[str, int]:
         for row in rows:
             by_keys.setdefault(tuple(row), []).append(row)
         for group in by_keys.values():
-            db.session.execute(sa.insert(model.__table__), [_columns_of(model, r) for r in group])
+            bulk_insert(model.__table__, [_columns_of(model, r) for r in group])
         counts[model.__tablename__] = len(rows)
     return counts
 

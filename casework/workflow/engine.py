@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from casework.audit.services import record
+from casework.database import bulk_insert
 from casework.errors import DomainError, NotPermitted
 from casework.extensions import db
 from casework.models import utcnow
@@ -253,7 +254,7 @@ def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
             elif any(getattr(old, f) != values[f] for f in _ROW_FIELDS):
                 updates.append({"row_id": old.id, "updated_at": now, **values})
     if inserts:
-        db.session.execute(sa.insert(table), inserts)
+        bulk_insert(table, inserts)
     if updates:
         db.session.execute(
             sa.update(table).where(table.c.id == sa.bindparam("row_id"))
