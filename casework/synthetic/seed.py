@@ -318,21 +318,16 @@ def insert_rows(batch: SyntheticBatch) -> dict[str, int]:
         for row in rows:
             by_keys.setdefault(tuple(row), []).append(row)
         for group in by_keys.values():
-            bulk_insert(model.__table__, [_columns_of(model, r) for r in group])
+            bulk_insert(model.__table__, group, _attribute_columns(model))
         counts[model.__tablename__] = len(rows)
     return counts
-
-
-def _columns_of(model: type, row: dict) -> dict:
-    """The row keyed by column name (attribute names may differ: `given_names_ct`)."""
-    names = _attribute_columns(model)
-    return {names.get(k, k): v for k, v in row.items()}
 
 
 _ATTR_COLUMNS: dict[type, dict[str, str]] = {}
 
 
 def _attribute_columns(model: type) -> dict[str, str]:
+    """Column keys by attribute name, where they differ (`given_names_ct`...)."""
     if model not in _ATTR_COLUMNS:
         mapper = sa.inspect(model)
         _ATTR_COLUMNS[model] = {prop.key: prop.columns[0].key
@@ -369,6 +364,10 @@ class Plan:
     staff: Staff
 
 
+# SQLite's page cache for the run's connections (its default is 2 MB): the indexes on
+# random UUIDs that every batch inserts into soon outgrow it.
+SQLITE_CACHE_KIB = 256 * 1024
+
 PHASES = ("generate", "insert", "checkpoints", "commit")
 
 
@@ -381,6 +380,8 @@ def make_batch(plan: Plan, index: int, size: int) -> tuple[dict[str, int], dict[
     batches (only the order of their numbers may differ).
     """
     rng = random.Random(f"{plan.seed}-{index}")  # noqa: S311  (made-up data, not secrets)
+    if db.engine.dialect.name == "sqlite":
+        db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     maker = CaseMaker(rng, plan.staff, plan.now, plan.total)
     t0 = time.process_time()
     batch = SyntheticBatch([], plan.now)

@@ -57,6 +57,7 @@ def _rows(batch: str, *, leave_out: tuple[str, ...] = ()) -> list[dict]:
                "blob": bytes([i]) * i if i % 2 else None}
         row |= {"flag": bool(i % 2), "label": f"l{i}", "stamped": at - timedelta(days=i)}
         rows.append({k: v for k, v in row.items() if k not in leave_out})
+    rows.append(dict(rows[1]))  # values seen before: converted once, stored alike
     return rows
 
 
@@ -79,6 +80,14 @@ def test_the_same_values_as_sqlalchemy_stores(table, leave_out):
     stamped = db.session.scalars(sa.select(table.c.stamped)
                                  .where(table.c.batch == "bulk")).all()
     assert all(s is not None for s in stamped)  # a computed default is still computed
+
+
+def test_rows_keyed_by_attribute_names(table):
+    db.session.execute(sa.insert(table), _rows("orm"))
+    renamed = [{("when" if k == "at" else k): v for k, v in row.items()}
+               for row in _rows("bulk")]
+    bulk_insert(table, renamed, {"when": "at"})
+    assert _stored("bulk") == _stored("orm")
 
 
 def test_a_naive_datetime_is_refused_as_sqlalchemy_refuses_it(table):
