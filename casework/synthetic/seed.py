@@ -362,6 +362,12 @@ class Plan:
     now: datetime
     total: int
     staff: Staff
+    # Commit a batch's records before computing its checkpoint rows, which then go in a
+    # transaction of their own: SQLite's one writer is then not held while a batch's
+    # facts are read and evaluated, and other workers write meanwhile. A run stopped
+    # between the two leaves that batch's cases without checkpoint rows until
+    # `flask casework checkpoints rebuild`.
+    split: bool = False
 
 
 # SQLite's page cache for the run's connections (its default is 2 MB): the indexes on
@@ -392,10 +398,15 @@ def make_batch(plan: Plan, index: int, size: int) -> tuple[dict[str, int], dict[
     number_cases(batch)
     t1 = time.process_time()
     counts = insert_rows(batch)
+    if plan.split:
+        db.session.commit()
     t2 = time.process_time()
     cases = db.session.scalars(
         sa.select(Case).where(Case.id.in_([c.id for c in batch.cases]))).all()
-    engine.refresh_many(cases, now=plan.now)
+    changes = engine.changes_for(cases, now=plan.now)
+    if plan.split:
+        db.session.commit()  # a write after a read in one SQLite transaction may be refused
+    engine.store(changes)
     t3 = time.process_time()
     db.session.commit()
     db.session.expunge_all()
@@ -418,7 +429,8 @@ def seed(count: int, *, seed: int = 2026, batch_size: int = 1000, password: str,
     # whether this run had to make the staff.
     staff = ensure_staff(password, random.Random(f"staff-{seed}"))  # noqa: S311
     db.session.commit()
-    plan = Plan(seed, now, count, staff)
+    plan = Plan(seed, now, count, staff,
+                split=workers > 1 and db.engine.dialect.name == "sqlite")
     sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
     totals: dict[str, int] = {}
     phases = dict.fromkeys(PHASES, 0.0)

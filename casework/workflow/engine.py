@@ -222,17 +222,25 @@ def _row_values(ev: Evaluation, facts: Facts) -> dict:
     return values
 
 
-def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
-    """Recompute and store the checkpoint rows of these cases.
+@dataclass
+class RowChanges:
+    """The checkpoint rows `changes_for` computed: new ones, and changed ones by row id."""
 
-    One query per fact source for the whole batch, then one INSERT of the new rows
-    and one UPDATE of the changed ones (executemany): going through the ORM's unit
-    of work row by row cost five times as much when rebuilding.
+    case_ids: list[uuid.UUID]
+    inserts: list[dict]
+    updates: list[dict]
+
+
+def changes_for(cases: Sequence, now: datetime | None = None) -> RowChanges:
+    """Evaluate these cases and compare with their stored checkpoint rows; reads only.
+
+    One query per fact source for the whole batch and one of the stored rows.
     """
-    if not cases:
-        return
     now = now or utcnow()
     batch = FactBatch([c.id for c in cases])
+    changes = RowChanges(batch.case_ids, [], [])
+    if not cases:
+        return changes
     table = CaseCheckpoint.__table__
     existing = {
         (r.case_id, r.key): r
@@ -242,31 +250,48 @@ def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
             .where(table.c.case_id.in_(batch.case_ids))
         )
     }
-    inserts, updates = [], []
     for case in cases:
         facts = Facts(case=case, now=now, _batch=batch)
         for ev in evaluate(facts):
             values = _row_values(ev, facts)
             old = existing.get((case.id, ev.checkpoint.key))
             if old is None:
-                inserts.append({"case_id": case.id, "key": ev.checkpoint.key,
-                                "updated_at": now, **values})
+                changes.inserts.append({"case_id": case.id, "key": ev.checkpoint.key,
+                                        "updated_at": now, **values})
             elif any(getattr(old, f) != values[f] for f in _ROW_FIELDS):
-                updates.append({"row_id": old.id, "updated_at": now, **values})
-    if inserts:
-        bulk_insert(table, inserts)
-    if updates:
+                changes.updates.append({"row_id": old.id, "updated_at": now, **values})
+    return changes
+
+
+def store(changes: RowChanges) -> None:
+    """Write what `changes_for` computed: one INSERT of the new rows and one UPDATE of the
+    changed ones (executemany)."""
+    table = CaseCheckpoint.__table__
+    if changes.inserts:
+        bulk_insert(table, changes.inserts)
+    if changes.updates:
         db.session.execute(
             sa.update(table).where(table.c.id == sa.bindparam("row_id"))
             .values({f: sa.bindparam(f) for f in (*_ROW_FIELDS, "updated_at")}),
-            updates,
+            changes.updates,
         )
-    if inserts or updates:
+    if changes.inserts or changes.updates:
         # Rows loaded earlier in this session are now stale.
-        ids = set(batch.case_ids)
+        ids = set(changes.case_ids)
         for obj in list(db.session.identity_map.values()):
             if isinstance(obj, CaseCheckpoint) and obj.case_id in ids:
                 db.session.expire(obj)
+
+
+def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
+    """Recompute and store the checkpoint rows of these cases.
+
+    One query per fact source for the whole batch, then one INSERT of the new rows
+    and one UPDATE of the changed ones (executemany): going through the ORM's unit
+    of work row by row cost five times as much when rebuilding.
+    """
+    if cases:
+        store(changes_for(cases, now))
 
 
 def refresh(case) -> None:
