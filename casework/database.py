@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import operator
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ def bulk_insert(table: sa.Table, rows: list[dict], names: dict[str, str] | None 
     missing column with a constant default gets that constant. Rows lacking a column
     whose default is computed (`default=utcnow`) go through SQLAlchemy, which computes
     it. SQLAlchemy's own executemany builds and converts a dictionary of parameters per
-    row: for the rows of seed-synthetic that was a fifth of the run.
+    row, which cost seed-synthetic more than the database's own work on SQLite.
     """
     if not rows:
         return
@@ -78,58 +79,55 @@ def bulk_insert(table: sa.Table, rows: list[dict], names: dict[str, str] | None 
         db.session.execute(sa.insert(table), rows)
         return
     processors = compiled._bind_processors  # what SQLAlchemy applies to each value
-    constants = {c.key: c.default.arg for c in missing}
-    constants = {k: v if (p := processors.get(k)) is None else p(v)
-                 for k, v in constants.items()}
-    # The row's values in the statement's order (positional), else in the row's.
-    order = [b for b in binds if b in columns] if compiled.positional else list(columns)
-    fetch = [keys[columns.index(b)] for b in order]
-    get = operator.itemgetter(*fetch) if len(fetch) > 1 else (lambda row: (row[fetch[0]],))
-    converters = [_memoized(processors.get(b), table.c[b].type) for b in order]
-    converted = ([v if c is None else c(v) for c, v in zip(converters, get(row), strict=True)]
-                 for row in rows)
+    key_of = dict(zip(columns, keys, strict=True))
+    # Column by column, in the statement's order: C loops over the rows, and a Python
+    # call only for each distinct value of a column (a batch repeats its case ids, staff
+    # ids and moments; a primary key or a ciphertext never repeats).
+    values = []
+    for bind in binds:
+        column = table.c[bind]
+        process = processors.get(bind)
+        if bind not in key_of:
+            constant = column.default.arg
+            values.append(itertools.repeat(
+                constant if process is None else process(constant), len(rows)))
+            continue
+        raw = list(map(operator.itemgetter(key_of[bind]), rows))
+        if process is None:
+            values.append(raw)
+        elif column.primary_key or not isinstance(_base_type(column.type), _MEMO_TYPES):
+            values.append(list(map(process, raw)))
+        else:
+            distinct = dict.fromkeys(raw)
+            for value in distinct:
+                distinct[value] = process(value)
+            values.append(list(map(distinct.__getitem__, raw)))
+    params = zip(*values, strict=True)
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        _copy(connection, table, [*order, *constants], converted, tuple(constants.values()))
-        return
-    if not compiled.positional:
-        params = [{**dict(zip(order, values, strict=True)), **constants}
-                  for values in converted]
-    elif constants:
-        slots = [(b in constants, constants.get(b)) for b in binds]
-        params = []
-        for values in converted:
-            it = iter(values)
-            params.append(tuple(c if is_c else next(it) for is_c, c in slots))
+        _copy(connection, table, binds, params)
+    elif compiled.positional:
+        connection.exec_driver_sql(compiled.string, list(params))
     else:
-        params = [tuple(values) for values in converted]
-    connection.exec_driver_sql(compiled.string, params)
+        connection.exec_driver_sql(compiled.string,
+                                   [dict(zip(binds, p, strict=True)) for p in params])
 
 
-def _memoized(process, type_):
-    """A column's bind processor that converts each distinct value once (a batch repeats
-    its case ids, staff ids and moments); JSON values, which need not be hashable, and
-    columns without a processor as they are."""
-    if process is None or isinstance(type_, sa.JSON):
-        return process
-    done: dict = {}
-    missing = object()
-
-    def convert(value):
-        converted = done.get(value, missing)
-        if converted is missing:
-            converted = done[value] = process(value)
-        return converted
-
-    return convert
+# Types whose equal values (an enum and its string, one moment in two time zones) are
+# stored alike, so each distinct value can be converted once.
+_MEMO_TYPES = (sa.Uuid, sa.DateTime, sa.Date, sa.Enum, sa.String, sa.Boolean)
 
 
-def _copy(connection, table: sa.Table, columns: list[str], rows, constants: tuple) -> None:
-    """PostgreSQL: the converted rows through COPY, in the connection's transaction (a
-    third of the server's work of an INSERT per row, and psycopg formats in C)."""
+def _base_type(type_):
+    return type_.impl_instance if isinstance(type_, sa.TypeDecorator) else type_
+
+
+def _copy(connection, table: sa.Table, columns: list[str], rows) -> None:
+    """PostgreSQL: the converted rows through COPY, in the connection's transaction (less
+    work for the server than an INSERT per row; psycopg formats the values in C)."""
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[c].name) for c in columns)
     target = connection.dialect.identifier_preparer.format_table(table)
     raw = connection.connection.dbapi_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for values in rows:
-            copy.write_row((*values, *constants) if constants else values)
+            copy.write_row(values)
