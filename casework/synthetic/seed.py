@@ -50,6 +50,7 @@ from casework.extensions import db
 from casework.models import utcnow
 from casework.synthetic import RECORD_MAKERS, SyntheticBatch, SyntheticCase, names
 from casework.workflow import engine
+from casework.workflow.registry import in_batch
 
 CASES_PER_YEAR = 130_000
 STAFF_DOMAIN = "synthetic.casework.test"
@@ -402,7 +403,7 @@ def make_batch(plan: Plan, index: int, size: int) -> tuple[dict[str, int], dict[
         db.session.commit()
     t2 = time.process_time()
     cases = db.session.scalars(
-        sa.select(Case).where(Case.id.in_([c.id for c in batch.cases]))).all()
+        sa.select(Case).where(in_batch(Case.id, [c.id for c in batch.cases]))).all()
     changes = engine.changes_for(cases, now=plan.now)
     if plan.split:
         db.session.commit()  # a write after a read in one SQLite transaction may be refused

@@ -26,7 +26,15 @@ from casework.workflow import policy
 from casework.workflow.deadlines import DUE_SOON, due_date
 from casework.workflow.models import CaseCheckpoint, CheckpointSignOff, GateOverride, State
 from casework.workflow.policy import ACTION_RULES, Action, Block, Checkpoint, Clock
-from casework.workflow.registry import ANCHORS, CONDITIONS, FactBatch, Facts, Met, fact_source
+from casework.workflow.registry import (
+    ANCHORS,
+    CONDITIONS,
+    FactBatch,
+    Facts,
+    Met,
+    fact_source,
+    in_batch,
+)
 
 MIN_OVERRIDE_REASON = 20
 
@@ -170,7 +178,7 @@ def _load_sign_offs(case_ids: list[uuid.UUID]) -> dict:
         sa.select(CheckpointSignOff.case_id, CheckpointSignOff.key,
                   CheckpointSignOff.completion_at, CheckpointSignOff.signed_by_id,
                   CheckpointSignOff.signed_at)
-        .where(CheckpointSignOff.case_id.in_(case_ids))
+        .where(in_batch(CheckpointSignOff.case_id, case_ids))
         .order_by(CheckpointSignOff.signed_at)
     )
     out: dict[uuid.UUID, list] = {}
@@ -247,7 +255,7 @@ def changes_for(cases: Sequence, now: datetime | None = None) -> RowChanges:
         for r in db.session.execute(
             sa.select(table.c.id, table.c.case_id, table.c.key,
                       *(table.c[f] for f in _ROW_FIELDS))
-            .where(table.c.case_id.in_(batch.case_ids))
+            .where(in_batch(table.c.case_id, batch.case_ids))
         )
     }
     for case in cases:
