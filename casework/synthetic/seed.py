@@ -6,11 +6,13 @@ Honduras and El Salvador first, and about half of the Guatemalan children speak 
 Maya language first. Cases are spread over the time a national programme takes to
 see that many children (about 130,000 a year), so old cases are mostly closed.
 
-Speed: rows are built as dictionaries and inserted in bulk, a batch per
-transaction; each case's data key is made and wrapped once, and every field is
-sealed with it directly (the same AES-GCM and associated data as an assignment
-through the model). Synthetic data is not anyone's activity: the run writes one
-audit event, `synthetic.seed`, with the counts, not one per record.
+Speed: rows are built as dictionaries and inserted in bulk (`database.bulk_insert`:
+executemany on SQLite, COPY on PostgreSQL), a batch per transaction; each case's data
+key is made and wrapped once, and every field is sealed with it directly (the same
+AES-GCM and associated data as an assignment through the model). The checkpoint rows
+are the engine's own (`engine.changes_for` reads the batch's facts back, a query per
+fact source). Synthetic data is not anyone's activity: the run writes one audit
+event, `synthetic.seed`, with the counts, not one per record.
 """
 
 from __future__ import annotations
