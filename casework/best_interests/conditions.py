@@ -34,6 +34,7 @@ from casework.workflow.registry import (
     condition,
     fact_source,
     group_by_case,
+    in_batch,
 )
 
 # POLICY.md: a BID is required whenever one of these is proposed.
@@ -45,7 +46,7 @@ def load_assessments(case_ids):
     return group_by_case(db.session.execute(
         sa.select(BestInterestsAssessment.case_id, BestInterestsAssessment.kind,
                   BestInterestsAssessment.assessed_at, BestInterestsAssessment.recorded_by_id)
-        .where(BestInterestsAssessment.case_id.in_(case_ids))
+        .where(in_batch(BestInterestsAssessment.case_id, case_ids))
         .order_by(BestInterestsAssessment.assessed_at, BestInterestsAssessment.recorded_at)
     ))
 
@@ -55,7 +56,7 @@ def load_plans(case_ids):
     return group_by_case(db.session.execute(
         sa.select(CasePlan.case_id, CasePlan.made_at, CasePlan.review_on,
                   CasePlan.recorded_by_id)
-        .where(CasePlan.case_id.in_(case_ids))
+        .where(in_batch(CasePlan.case_id, case_ids))
         .order_by(CasePlan.made_at, CasePlan.recorded_at)
     ))
 
@@ -66,7 +67,7 @@ def load_bids(case_ids):
     return group_by_case(db.session.execute(
         sa.select(D.case_id, D.id, D.recommendation, D.status, D.drafted_by_id, D.drafted_at,
                   D.approved_at, D.approved_by_id, D.explained_at, D.superseded_at)
-        .where(D.case_id.in_(case_ids))
+        .where(in_batch(D.case_id, case_ids))
         .order_by(D.drafted_at)
     ))
 
@@ -76,7 +77,7 @@ def load_votes(case_ids):
     return group_by_case(db.session.execute(
         sa.select(BidVote.case_id, BidVote.bid_id, BidVote.member_id, BidVote.vote,
                   BidVote.confidentiality_signed_at)
-        .where(BidVote.case_id.in_(case_ids))
+        .where(in_batch(BidVote.case_id, case_ids))
     ))
 
 

@@ -41,7 +41,15 @@ from casework.legal.models import (
 from casework.screening.choices import CustodyEventKind
 from casework.workflow.models import CaseCheckpoint, State
 from casework.workflow.policy import KYR_REPEAT_MONTHS, Action
-from casework.workflow.registry import Met, anchor, clock, condition, fact_source, group_by_case
+from casework.workflow.registry import (
+    Met,
+    anchor,
+    clock,
+    condition,
+    fact_source,
+    group_by_case,
+    in_batch,
+)
 
 # Admission to children's care starts the know-your-rights clock: ORR in the US,
 # DIF in Mexico. A cross-border transfer starts it again.
@@ -68,7 +76,7 @@ def load_orientations(case_ids):
     return group_by_case(db.session.execute(
         sa.select(KnowYourRights.case_id, KnowYourRights.delivered_at,
                   KnowYourRights.recorded_by_id)
-        .where(KnowYourRights.case_id.in_(case_ids))
+        .where(in_batch(KnowYourRights.case_id, case_ids))
         .order_by(KnowYourRights.delivered_at, KnowYourRights.recorded_at)
     ))
 
@@ -79,7 +87,7 @@ def load_screenings(case_ids):
         sa.select(LegalScreening.case_id, LegalScreening.screened_at, LegalScreening.result,
                   LegalScreening.identified, LegalScreening.wishes_to_apply,
                   LegalScreening.entered_country_on, LegalScreening.recorded_by_id)
-        .where(LegalScreening.case_id.in_(case_ids))
+        .where(in_batch(LegalScreening.case_id, case_ids))
         .order_by(LegalScreening.screened_at, LegalScreening.recorded_at)
     ))
 
@@ -90,7 +98,7 @@ def load_representations(case_ids):
         sa.select(Representation.case_id, Representation.kind, Representation.referral_status,
                   Representation.started_on, Representation.accepted_on,
                   Representation.withdrawn_on, Representation.recorded_by_id)
-        .where(Representation.case_id.in_(case_ids))
+        .where(in_batch(Representation.case_id, case_ids))
         .order_by(Representation.started_on, Representation.recorded_at)
     ))
 
@@ -102,7 +110,7 @@ def load_proceedings(case_ids):
                   RemovalProceeding.conclusion, RemovalProceeding.concluded_on,
                   RemovalProceeding.recorded_at, RemovalProceeding.recorded_by_id,
                   RemovalProceeding.concluded_by_id)
-        .where(RemovalProceeding.case_id.in_(case_ids))
+        .where(in_batch(RemovalProceeding.case_id, case_ids))
         .order_by(RemovalProceeding.nta_on, RemovalProceeding.recorded_at)
     ))
 
@@ -111,7 +119,7 @@ def load_proceedings(case_ids):
 def load_hearings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Hearing.case_id, Hearing.proceeding_id, Hearing.scheduled_at, Hearing.outcome)
-        .where(Hearing.case_id.in_(case_ids))
+        .where(in_batch(Hearing.case_id, case_ids))
         .order_by(Hearing.scheduled_at)
     ))
 
@@ -120,7 +128,7 @@ def load_hearings(case_ids):
 def load_address_changes(case_ids):
     return group_by_case(db.session.execute(
         sa.select(AddressChange.case_id, AddressChange.changed_on)
-        .where(AddressChange.case_id.in_(case_ids))
+        .where(in_batch(AddressChange.case_id, case_ids))
         .order_by(AddressChange.changed_on, AddressChange.recorded_at)
     ))
 
@@ -129,7 +137,7 @@ def load_address_changes(case_ids):
 def load_eoir33_filings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Eoir33Filing.case_id, Eoir33Filing.filed_on, Eoir33Filing.recorded_by_id)
-        .where(Eoir33Filing.case_id.in_(case_ids))
+        .where(in_batch(Eoir33Filing.case_id, case_ids))
         .order_by(Eoir33Filing.filed_on, Eoir33Filing.recorded_at)
     ))
 
@@ -139,7 +147,7 @@ def load_relief_filings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(ReliefFiling.case_id, ReliefFiling.kind, ReliefFiling.filed_on,
                   ReliefFiling.decision, ReliefFiling.recorded_by_id)
-        .where(ReliefFiling.case_id.in_(case_ids))
+        .where(in_batch(ReliefFiling.case_id, case_ids))
         .order_by(ReliefFiling.filed_on, ReliefFiling.recorded_at)
     ))
 
@@ -149,7 +157,7 @@ def load_comar_claims(case_ids):
     return group_by_case(db.session.execute(
         sa.select(ComarClaim.case_id, ComarClaim.entered_on, ComarClaim.filed_on,
                   ComarClaim.decision, ComarClaim.recorded_by_id)
-        .where(ComarClaim.case_id.in_(case_ids))
+        .where(in_batch(ComarClaim.case_id, case_ids))
         .order_by(ComarClaim.filed_on, ComarClaim.recorded_at)
     ))
 

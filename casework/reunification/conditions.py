@@ -35,7 +35,7 @@ from casework.reunification.models import (
 from casework.screening.choices import ScreeningKind
 from casework.screening.models import Screening
 from casework.workflow.policy import Action
-from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case
+from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case, in_batch
 
 # A release to a sponsor and a reunification abroad both end the child's separation.
 REUNIFICATIONS = frozenset({Action.RELEASE_TO_SPONSOR, Action.REUNIFY_ABROAD})
@@ -49,7 +49,7 @@ TRAFFICKING_INDICATED = frozenset({"indicators_referred", "indicators_no_referra
 def load_tracing(case_ids):
     return group_by_case(db.session.execute(
         sa.select(TracingEntry.case_id, TracingEntry.occurred_at, TracingEntry.recorded_by_id)
-        .where(TracingEntry.case_id.in_(case_ids))
+        .where(in_batch(TracingEntry.case_id, case_ids))
         .order_by(TracingEntry.occurred_at, TracingEntry.recorded_at)
     ))
 
@@ -60,7 +60,7 @@ def load_verifications(case_ids):
         sa.select(Verification.case_id, Verification.member_id, Verification.verified_at,
                   Verification.outcome, Verification.child_wish, Verification.family_wish,
                   Verification.recorded_by_id)
-        .where(Verification.case_id.in_(case_ids))
+        .where(in_batch(Verification.case_id, case_ids))
         .order_by(Verification.verified_at, Verification.recorded_at)
     ))
 
@@ -73,7 +73,7 @@ def load_assessments(case_ids):
                   a.children_sponsored, a.sponsored_before, a.child_trafficking_victim,
                   a.child_abuse_victim, a.child_disability, a.child_under_12,
                   a.recorded_by_id)
-        .where(a.case_id.in_(case_ids))
+        .where(in_batch(a.case_id, case_ids))
         .order_by(a.assessed_at, a.recorded_at)
     ))
 
@@ -83,7 +83,7 @@ def load_sponsor_checks(case_ids):
     return group_by_case(db.session.execute(
         sa.select(SponsorCheck.case_id, SponsorCheck.member_id, SponsorCheck.kind,
                   SponsorCheck.completed_at, SponsorCheck.passed, SponsorCheck.recorded_by_id)
-        .where(SponsorCheck.case_id.in_(case_ids))
+        .where(in_batch(SponsorCheck.case_id, case_ids))
         .order_by(SponsorCheck.completed_at, SponsorCheck.recorded_at)
     ))
 
@@ -94,7 +94,7 @@ def load_screenings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Screening.case_id, Screening.kind, Screening.outcome,
                   Screening.trafficking_risk)
-        .where(Screening.case_id.in_(case_ids),
+        .where(in_batch(Screening.case_id, case_ids),
                Screening.kind.in_([ScreeningKind.TRAFFICKING, ScreeningKind.CONTIGUOUS]))
         .order_by(Screening.completed_at, Screening.recorded_at)
     ))
@@ -107,8 +107,8 @@ def load_sibling_links(case_ids):
     out: dict[uuid.UUID, list] = {}
     rows = db.session.execute(
         sa.select(SiblingLink.case_id, SiblingLink.sibling_case_id, SiblingLink.linked_at)
-        .where(sa.or_(SiblingLink.case_id.in_(case_ids),
-                      SiblingLink.sibling_case_id.in_(case_ids)))
+        .where(sa.or_(in_batch(SiblingLink.case_id, case_ids),
+                      in_batch(SiblingLink.sibling_case_id, case_ids)))
         .order_by(SiblingLink.linked_at)
     )
     for row in rows:
@@ -122,7 +122,7 @@ def load_sibling_decisions(case_ids):
     return group_by_case(db.session.execute(
         sa.select(SiblingDecision.case_id, SiblingDecision.decided_at, SiblingDecision.together,
                   SiblingDecision.recorded_by_id, SiblingDecision.recorded_at)
-        .where(SiblingDecision.case_id.in_(case_ids))
+        .where(in_batch(SiblingDecision.case_id, case_ids))
         .order_by(SiblingDecision.recorded_at)
     ))
 
@@ -132,7 +132,7 @@ def load_follow_ups(case_ids):
     return group_by_case(db.session.execute(
         sa.select(FollowUp.case_id, FollowUp.contacted_at, FollowUp.kind, FollowUp.reached,
                   FollowUp.recorded_by_id)
-        .where(FollowUp.case_id.in_(case_ids))
+        .where(in_batch(FollowUp.case_id, case_ids))
         .order_by(FollowUp.contacted_at, FollowUp.recorded_at)
     ))
 

@@ -23,6 +23,7 @@ from casework.workflow.registry import (
     condition,
     fact_source,
     group_by_case,
+    in_batch,
 )
 
 
@@ -31,7 +32,7 @@ def load_consents(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Consent.case_id, Consent.given_at, Consent.recorded_by_id,
                   Consent.may_contact_origin_country, Consent.never_share_with_origin)
-        .where(Consent.case_id.in_(case_ids))
+        .where(in_batch(Consent.case_id, case_ids))
         .order_by(Consent.given_at, Consent.recorded_at)
     ))
 
@@ -41,7 +42,7 @@ def load_custody_events(case_ids):
     return group_by_case(db.session.execute(
         sa.select(CustodyEvent.case_id, CustodyEvent.kind, CustodyEvent.occurred_at,
                   CustodyEvent.recorded_by_id)
-        .where(CustodyEvent.case_id.in_(case_ids))
+        .where(in_batch(CustodyEvent.case_id, case_ids))
         .order_by(CustodyEvent.occurred_at, CustodyEvent.recorded_at)
     ))
 
@@ -51,7 +52,7 @@ def load_screenings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Screening.case_id, Screening.kind, Screening.completed_at, Screening.outcome,
                   Screening.credible_fear, Screening.recorded_by_id)
-        .where(Screening.case_id.in_(case_ids))
+        .where(in_batch(Screening.case_id, case_ids))
         .order_by(Screening.completed_at, Screening.recorded_at)
     ))
 

@@ -6,14 +6,14 @@ import sqlalchemy as sa
 
 from casework.extensions import db
 from casework.supervision.models import CaseReview
-from casework.workflow.registry import Met, condition, fact_source, group_by_case
+from casework.workflow.registry import Met, condition, fact_source, group_by_case, in_batch
 
 
 @fact_source("supervision.reviews")
 def load_reviews(case_ids):
     return group_by_case(db.session.execute(
         sa.select(CaseReview.case_id, CaseReview.reviewed_at, CaseReview.recorded_by_id)
-        .where(CaseReview.case_id.in_(case_ids))
+        .where(in_batch(CaseReview.case_id, case_ids))
         .order_by(CaseReview.reviewed_at, CaseReview.recorded_at)
     ))
 

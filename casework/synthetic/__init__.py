@@ -20,7 +20,7 @@ run's random generator, and adds rows: `batch.add(Model, case, **values)` encryp
 the values of encrypted attributes with the case's key and keeps the rest as they
 are; `batch.sign_off(...)` adds a supervisor's sign-off of a completion. Rows are
 inserted in bulk, model by model in the order they were first added, then the
-engine's `refresh_many` computes the batch's checkpoint rows. Makers run in `order`
+engine computes the batch's checkpoint rows (`changes_for`, `store`). Makers run in `order`
 (lower first) and must draw from `rng` only, so a seed gives the same data. A closed
 case's `outcome` is drawn with the case, so every maker can lead to the same ending;
 `case.facts` carries what one maker decided to the makers after it.

@@ -6,11 +6,13 @@ Honduras and El Salvador first, and about half of the Guatemalan children speak 
 Maya language first. Cases are spread over the time a national programme takes to
 see that many children (about 130,000 a year), so old cases are mostly closed.
 
-Speed: rows are built as dictionaries and inserted in bulk, a batch per
-transaction; each case's data key is made and wrapped once, and every field is
-sealed with it directly (the same AES-GCM and associated data as an assignment
-through the model). Synthetic data is not anyone's activity: the run writes one
-audit event, `synthetic.seed`, with the counts, not one per record.
+Speed: rows are built as dictionaries and inserted in bulk (`database.bulk_insert`:
+executemany on SQLite, COPY on PostgreSQL), a batch per transaction; each case's data
+key is made and wrapped once, and every field is sealed with it directly (the same
+AES-GCM and associated data as an assignment through the model). The checkpoint rows
+are the engine's own (`engine.changes_for` reads the batch's facts back, a query per
+fact source). Synthetic data is not anyone's activity: the run writes one audit
+event, `synthetic.seed`, with the counts, not one per record.
 """
 
 from __future__ import annotations
@@ -45,10 +47,12 @@ from casework.cases.services import (
 )
 from casework.crypto.envelope import new_data_key, wrap_data_key
 from casework.crypto.runtime import current_indexer, current_keyring
+from casework.database import bulk_insert
 from casework.extensions import db
 from casework.models import utcnow
 from casework.synthetic import RECORD_MAKERS, SyntheticBatch, SyntheticCase, names
 from casework.workflow import engine
+from casework.workflow.registry import in_batch
 
 CASES_PER_YEAR = 130_000
 STAFF_DOMAIN = "synthetic.casework.test"
@@ -317,21 +321,16 @@ def insert_rows(batch: SyntheticBatch) -> dict[str, int]:
         for row in rows:
             by_keys.setdefault(tuple(row), []).append(row)
         for group in by_keys.values():
-            db.session.execute(sa.insert(model.__table__), [_columns_of(model, r) for r in group])
+            bulk_insert(model.__table__, group, _attribute_columns(model))
         counts[model.__tablename__] = len(rows)
     return counts
-
-
-def _columns_of(model: type, row: dict) -> dict:
-    """The row keyed by column name (attribute names may differ: `given_names_ct`)."""
-    names = _attribute_columns(model)
-    return {names.get(k, k): v for k, v in row.items()}
 
 
 _ATTR_COLUMNS: dict[type, dict[str, str]] = {}
 
 
 def _attribute_columns(model: type) -> dict[str, str]:
+    """Column keys by attribute name, where they differ (`given_names_ct`...)."""
     if model not in _ATTR_COLUMNS:
         mapper = sa.inspect(model)
         _ATTR_COLUMNS[model] = {prop.key: prop.columns[0].key
@@ -366,7 +365,17 @@ class Plan:
     now: datetime
     total: int
     staff: Staff
+    # Commit a batch's records before computing its checkpoint rows, which then go in a
+    # transaction of their own: SQLite's one writer is then not held while a batch's
+    # facts are read and evaluated, and other workers write meanwhile. A run stopped
+    # between the two leaves that batch's cases without checkpoint rows until
+    # `flask casework checkpoints rebuild`.
+    split: bool = False
 
+
+# SQLite's page cache for the run's connections (its default is 2 MB): the indexes on
+# random UUIDs that every batch inserts into soon outgrow it.
+SQLITE_CACHE_KIB = 256 * 1024
 
 PHASES = ("generate", "insert", "checkpoints", "commit")
 
@@ -380,6 +389,8 @@ def make_batch(plan: Plan, index: int, size: int) -> tuple[dict[str, int], dict[
     batches (only the order of their numbers may differ).
     """
     rng = random.Random(f"{plan.seed}-{index}")  # noqa: S311  (made-up data, not secrets)
+    if db.engine.dialect.name == "sqlite":
+        db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     maker = CaseMaker(rng, plan.staff, plan.now, plan.total)
     t0 = time.process_time()
     batch = SyntheticBatch([], plan.now)
@@ -390,10 +401,15 @@ def make_batch(plan: Plan, index: int, size: int) -> tuple[dict[str, int], dict[
     number_cases(batch)
     t1 = time.process_time()
     counts = insert_rows(batch)
+    if plan.split:
+        db.session.commit()
     t2 = time.process_time()
     cases = db.session.scalars(
-        sa.select(Case).where(Case.id.in_([c.id for c in batch.cases]))).all()
-    engine.refresh_many(cases, now=plan.now)
+        sa.select(Case).where(in_batch(Case.id, [c.id for c in batch.cases]))).all()
+    changes = engine.changes_for(cases, now=plan.now)
+    if plan.split:
+        db.session.commit()  # a write after a read in one SQLite transaction may be refused
+    engine.store(changes)
     t3 = time.process_time()
     db.session.commit()
     db.session.expunge_all()
@@ -416,7 +432,8 @@ def seed(count: int, *, seed: int = 2026, batch_size: int = 1000, password: str,
     # whether this run had to make the staff.
     staff = ensure_staff(password, random.Random(f"staff-{seed}"))  # noqa: S311
     db.session.commit()
-    plan = Plan(seed, now, count, staff)
+    plan = Plan(seed, now, count, staff,
+                split=workers > 1 and db.engine.dialect.name == "sqlite")
     sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
     totals: dict[str, int] = {}
     phases = dict.fromkeys(PHASES, 0.0)

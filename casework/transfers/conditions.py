@@ -19,7 +19,7 @@ from casework.transfers.models import (
 )
 from casework.transfers.services import earliest_departure, follow_up_months, start_of
 from casework.workflow.policy import Action
-from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case
+from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case, in_batch
 
 
 @fact_source("transfers.plans")
@@ -28,7 +28,7 @@ def load_transfer_plans(case_ids):
     return group_by_case(db.session.execute(
         sa.select(P.case_id, P.id, P.bid_id, P.planned_at, P.recorded_by_id, P.transferred_at,
                   P.handed_over_at)
-        .where(P.case_id.in_(case_ids)).order_by(P.planned_at, P.recorded_at)
+        .where(in_batch(P.case_id, case_ids)).order_by(P.planned_at, P.recorded_at)
     ))
 
 
@@ -38,7 +38,7 @@ def load_return_plans(case_ids):
     return group_by_case(db.session.execute(
         sa.select(P.case_id, P.id, P.bid_id, P.planned_at, P.recorded_by_id, P.referral_made_on,
                   P.departure_on, P.returned_at)
-        .where(P.case_id.in_(case_ids)).order_by(P.planned_at, P.recorded_at)
+        .where(in_batch(P.case_id, case_ids)).order_by(P.planned_at, P.recorded_at)
     ))
 
 
@@ -47,7 +47,7 @@ def load_return_handovers(case_ids):
     H = ReturnHandover
     return group_by_case(db.session.execute(
         sa.select(H.case_id, H.return_plan_id, H.handed_over_at, H.recorded_by_id)
-        .where(H.case_id.in_(case_ids)).order_by(H.handed_over_at)
+        .where(in_batch(H.case_id, case_ids)).order_by(H.handed_over_at)
     ))
 
 
@@ -56,7 +56,7 @@ def load_follow_ups(case_ids):
     F = ReintegrationFollowUp
     return group_by_case(db.session.execute(
         sa.select(F.case_id, F.month, F.contacted_at, F.recorded_by_id)
-        .where(F.case_id.in_(case_ids)).order_by(F.contacted_at, F.recorded_at)
+        .where(in_batch(F.case_id, case_ids)).order_by(F.contacted_at, F.recorded_at)
     ))
 
 

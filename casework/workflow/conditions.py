@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from casework.extensions import db
 from casework.workflow.models import ActionRecord
 from casework.workflow.policy import Action
-from casework.workflow.registry import Met, condition, fact_source, group_by_case
+from casework.workflow.registry import Met, condition, fact_source, group_by_case, in_batch
 
 
 @fact_source("workflow.actions")
@@ -13,7 +13,7 @@ def load_actions(case_ids):
     return group_by_case(db.session.execute(
         sa.select(ActionRecord.case_id, ActionRecord.action, ActionRecord.occurred_at,
                   ActionRecord.recorded_by_id, ActionRecord.outcome)
-        .where(ActionRecord.case_id.in_(case_ids))
+        .where(in_batch(ActionRecord.case_id, case_ids))
         .order_by(ActionRecord.occurred_at)
     ))
 

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from casework.audit.services import record
+from casework.database import bulk_insert
 from casework.errors import DomainError, NotPermitted
 from casework.extensions import db
 from casework.models import utcnow
@@ -25,7 +26,15 @@ from casework.workflow import policy
 from casework.workflow.deadlines import DUE_SOON, due_date
 from casework.workflow.models import CaseCheckpoint, CheckpointSignOff, GateOverride, State
 from casework.workflow.policy import ACTION_RULES, Action, Block, Checkpoint, Clock
-from casework.workflow.registry import ANCHORS, CONDITIONS, FactBatch, Facts, Met, fact_source
+from casework.workflow.registry import (
+    ANCHORS,
+    CONDITIONS,
+    FactBatch,
+    Facts,
+    Met,
+    fact_source,
+    in_batch,
+)
 
 MIN_OVERRIDE_REASON = 20
 
@@ -169,7 +178,7 @@ def _load_sign_offs(case_ids: list[uuid.UUID]) -> dict:
         sa.select(CheckpointSignOff.case_id, CheckpointSignOff.key,
                   CheckpointSignOff.completion_at, CheckpointSignOff.signed_by_id,
                   CheckpointSignOff.signed_at)
-        .where(CheckpointSignOff.case_id.in_(case_ids))
+        .where(in_batch(CheckpointSignOff.case_id, case_ids))
         .order_by(CheckpointSignOff.signed_at)
     )
     out: dict[uuid.UUID, list] = {}
@@ -221,6 +230,67 @@ def _row_values(ev: Evaluation, facts: Facts) -> dict:
     return values
 
 
+@dataclass
+class RowChanges:
+    """The checkpoint rows `changes_for` computed: new ones, and changed ones by row id."""
+
+    case_ids: list[uuid.UUID]
+    inserts: list[dict]
+    updates: list[dict]
+
+
+def changes_for(cases: Sequence, now: datetime | None = None) -> RowChanges:
+    """Evaluate these cases and compare with their stored checkpoint rows; reads only.
+
+    One query per fact source for the whole batch and one of the stored rows.
+    """
+    now = now or utcnow()
+    batch = FactBatch([c.id for c in cases])
+    changes = RowChanges(batch.case_ids, [], [])
+    if not cases:
+        return changes
+    table = CaseCheckpoint.__table__
+    existing = {
+        (r.case_id, r.key): r
+        for r in db.session.execute(
+            sa.select(table.c.id, table.c.case_id, table.c.key,
+                      *(table.c[f] for f in _ROW_FIELDS))
+            .where(in_batch(table.c.case_id, batch.case_ids))
+        )
+    }
+    for case in cases:
+        facts = Facts(case=case, now=now, _batch=batch)
+        for ev in evaluate(facts):
+            values = _row_values(ev, facts)
+            old = existing.get((case.id, ev.checkpoint.key))
+            if old is None:
+                changes.inserts.append({"case_id": case.id, "key": ev.checkpoint.key,
+                                        "updated_at": now, **values})
+            elif any(getattr(old, f) != values[f] for f in _ROW_FIELDS):
+                changes.updates.append({"row_id": old.id, "updated_at": now, **values})
+    return changes
+
+
+def store(changes: RowChanges) -> None:
+    """Write what `changes_for` computed: one INSERT of the new rows and one UPDATE of the
+    changed ones (executemany)."""
+    table = CaseCheckpoint.__table__
+    if changes.inserts:
+        bulk_insert(table, changes.inserts)
+    if changes.updates:
+        db.session.execute(
+            sa.update(table).where(table.c.id == sa.bindparam("row_id"))
+            .values({f: sa.bindparam(f) for f in (*_ROW_FIELDS, "updated_at")}),
+            changes.updates,
+        )
+    if changes.inserts or changes.updates:
+        # Rows loaded earlier in this session are now stale.
+        ids = set(changes.case_ids)
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, CaseCheckpoint) and obj.case_id in ids:
+                db.session.expire(obj)
+
+
 def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
     """Recompute and store the checkpoint rows of these cases.
 
@@ -228,44 +298,8 @@ def refresh_many(cases: Sequence, now: datetime | None = None) -> None:
     and one UPDATE of the changed ones (executemany): going through the ORM's unit
     of work row by row cost five times as much when rebuilding.
     """
-    if not cases:
-        return
-    now = now or utcnow()
-    batch = FactBatch([c.id for c in cases])
-    table = CaseCheckpoint.__table__
-    existing = {
-        (r.case_id, r.key): r
-        for r in db.session.execute(
-            sa.select(table.c.id, table.c.case_id, table.c.key,
-                      *(table.c[f] for f in _ROW_FIELDS))
-            .where(table.c.case_id.in_(batch.case_ids))
-        )
-    }
-    inserts, updates = [], []
-    for case in cases:
-        facts = Facts(case=case, now=now, _batch=batch)
-        for ev in evaluate(facts):
-            values = _row_values(ev, facts)
-            old = existing.get((case.id, ev.checkpoint.key))
-            if old is None:
-                inserts.append({"case_id": case.id, "key": ev.checkpoint.key,
-                                "updated_at": now, **values})
-            elif any(getattr(old, f) != values[f] for f in _ROW_FIELDS):
-                updates.append({"row_id": old.id, "updated_at": now, **values})
-    if inserts:
-        db.session.execute(sa.insert(table), inserts)
-    if updates:
-        db.session.execute(
-            sa.update(table).where(table.c.id == sa.bindparam("row_id"))
-            .values({f: sa.bindparam(f) for f in (*_ROW_FIELDS, "updated_at")}),
-            updates,
-        )
-    if inserts or updates:
-        # Rows loaded earlier in this session are now stale.
-        ids = set(batch.case_ids)
-        for obj in list(db.session.identity_map.values()):
-            if isinstance(obj, CaseCheckpoint) and obj.case_id in ids:
-                db.session.expire(obj)
+    if cases:
+        store(changes_for(cases, now))
 
 
 def refresh(case) -> None:
