@@ -143,7 +143,7 @@ def _entries_up_to(index_name: str, digest: int, key_id: str, current: bool) -> 
     return db.session.scalar(sa.select(sa.func.count()).select_from(some))
 
 
-# A search of more names than this chooses its pair among the first ones and probes
+# A search whose tokens are all common counts the pairs of this many of them, and probes
 # the rest token by token: the pairs it counts grow with the square of the names.
 PAIRED_QUERY_TOKENS = 4
 
@@ -156,17 +156,26 @@ def pairs_indexed() -> bool:
 def _matching_names(toks: list[str]) -> sa.Select | sa.CompoundSelect:
     """Cases whose names hold every one of these tokens.
 
-    Two tokens or more are looked up by their rarest pair, which two common names
-    rarely share ("María" and "López" each have tens of thousands of cases at national
-    scale; both, a few hundred), and the cases then probed for the other tokens.
+    Two tokens or more are looked up by a pair, which two common names rarely share
+    ("María" and "López" each have tens of thousands of cases at national scale; both, a
+    few hundred), and the cases then probed for the other tokens.
     """
     toks = list(dict.fromkeys(toks))
     names = [(NAME_INDEX, t) for t in toks]
     if len(toks) < 2 or not pairs_indexed():
         return _any_of(_matching(names))
-    pairs = [(NAME_PAIR_INDEX, pair_value(a, b))
-             for a, b in itertools.combinations(toks[:PAIRED_QUERY_TOKENS], 2)]
-    rarest = pairs[0] if len(pairs) == 1 else min(pairs, key=_count_entries)
+    if len(toks) == 2:
+        rarest = (NAME_PAIR_INDEX, pair_value(*toks))
+    else:
+        # The pair of the two rarest tokens; only when every token is common (counts
+        # stop at the cap, so they cannot tell them apart) are the pairs counted too.
+        seen = {t: _count_entries((NAME_INDEX, t)) for t in toks}
+        toks = sorted(toks, key=seen.__getitem__)
+        pairs = [(NAME_PAIR_INDEX, pair_value(*toks[:2]))]
+        if seen[toks[0]] >= TOKEN_COUNT_CAP:
+            pairs = [(NAME_PAIR_INDEX, pair_value(a, b))
+                     for a, b in itertools.combinations(toks[:PAIRED_QUERY_TOKENS], 2)]
+        rarest = pairs[0] if len(pairs) == 1 else min(pairs, key=_count_entries)
     covered = set(rarest[1].split(" "))
     by_pair = _matching([e for e in names if e[1] not in covered], drive=rarest)
     # A child with more names than have pairs: the few such cases, token by token.

@@ -66,14 +66,27 @@ def test_two_names_are_read_as_their_pair_and_nothing_is_counted(world, make, mo
     assert other.number not in _found(cw, "maria tzoc")  # another office's child
 
 
-def test_three_names_choose_the_rarest_of_their_pairs(world, make, monkeypatch):
+def test_three_names_read_the_pair_of_their_two_rarest_tokens(world, make, monkeypatch):
     cw = world("MX", Role.CASEWORKER)
     wanted = make.case(cw, given_names="José Luis", family_names="Pérez Chún")
     make.case(cw, given_names="José Luis", family_names="Pérez Xol")
     make.case(cw, given_names="José", family_names="Chún")
     counted = _counted(monkeypatch)
     assert _found(cw, "José Pérez Chún") == {wanted.number}
-    assert {i for i, _d in counted} == {NAME_PAIR_INDEX} and len(counted) == 3
+    # Tokens counted (as many statements as before pairs); no pair needed counting.
+    assert {i for i, _d in counted} == {NAME_INDEX} and len(counted) == 3
+
+
+def test_when_every_token_is_common_the_pairs_are_counted(world, make, monkeypatch):
+    cw = world("MX", Role.CASEWORKER)
+    wanted = make.case(cw, given_names="María José", family_names="López")
+    reordered = make.case(cw, given_names="José", family_names="López María")
+    make.case(cw, given_names="María José", family_names="Pérez")
+    monkeypatch.setattr(queries, "TOKEN_COUNT_CAP", 1)  # every token counts as common
+    counted = _counted(monkeypatch)
+    assert _found(cw, "María José López") == {wanted.number, reordered.number}
+    indexes = [i for i, _d in counted]
+    assert indexes.count(NAME_INDEX) == 3 and indexes.count(NAME_PAIR_INDEX) == 3
 
 
 def test_a_child_with_more_names_than_are_paired_is_found_by_any_two(world, make):
