@@ -173,7 +173,8 @@ def fill(n: int, audit_events: int) -> dict:
                 for user_id in rng.sample(by_office[office["id"]], rng.choice((1, 1, 2))):
                     teams.append({"case_id": case_id, "user_id": user_id, "added_at": opened})
             for cp in catalogue:
-                rows.append(_checkpoint_row(rng, cp, case_id, opened, closed, now, due_date))
+                rows.append(_checkpoint_row(rng, cp, case_id, opened, closed, now, due_date)
+                            | {"office_id": office["id"], "case_open": not closed})
         db.session.execute(sa.insert(Case), cases)
         db.session.execute(sa.insert(CaseTeamMember), teams)
         db.session.execute(sa.insert(CaseCheckpoint), rows)

@@ -518,7 +518,8 @@ def checkpoint_rows() -> set[tuple]:
     from casework.workflow.models import CaseCheckpoint
 
     return set(db.session.execute(sa.select(
-        CaseCheckpoint.case_id, CaseCheckpoint.key, CaseCheckpoint.state,
+        CaseCheckpoint.case_id, CaseCheckpoint.key, CaseCheckpoint.office_id,
+        CaseCheckpoint.case_open, CaseCheckpoint.state,
         CaseCheckpoint.due_at, CaseCheckpoint.met_at, CaseCheckpoint.late,
         CaseCheckpoint.completed_by_id, CaseCheckpoint.signed_off_at,
         CaseCheckpoint.signed_off_by_id)))

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from casework.audit.services import record
+from casework.cases.choices import CaseStatus
 from casework.database import bulk_insert
 from casework.errors import DomainError, NotPermitted
 from casework.extensions import db
@@ -194,14 +195,17 @@ def _valid_sign_off(facts: Facts, cp: Checkpoint, met: Met):
     return None
 
 
-_ROW_FIELDS = ("state", "due_at", "due_clock", "met_at", "late", "completed_by_id",
-               "signed_off_at", "signed_off_by_id")
+_ROW_FIELDS = ("office_id", "case_open", "state", "due_at", "due_clock", "met_at", "late",
+               "completed_by_id", "signed_off_at", "signed_off_by_id")
 
 
 def _row_values(ev: Evaluation, facts: Facts) -> dict:
     """The stored columns of one checkpoint of one case."""
     cp = ev.checkpoint
     values = {
+        # Copies of the case's, so closing or transferring a case rewrites its rows.
+        "office_id": facts.case.office_id,
+        "case_open": facts.case.status == CaseStatus.OPEN,
         "due_at": ev.due_at,
         "due_clock": ev.due_clock,
         "met_at": ev.met.at if ev.met else None,

@@ -69,12 +69,12 @@ def test_upgrading_a_database_with_cases_leaves_a_name_pair_backfill_due(scratch
 
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
     with app.app_context():
-        upgrade(revision="3f7c2a9d8e41")
+        upgrade()  # the case is made by today's code, then the schema goes back to
         cw = factories.user(Role.CASEWORKER, office=factories.office())
         factories.case(cw, given_names="Rosa", family_names="Cux")
-        db.session.execute(sa.delete(CaseSearchToken).where(
-            CaseSearchToken.index_name == NAME_PAIR_INDEX))  # made before pairs were
         db.session.commit()
+        db.session.remove()
+        downgrade(revision="3f7c2a9d8e41")  # before pairs (their entries go too)
         upgrade()
         assert db.session.get(BlindIndexBackfill, NAME_PAIR_INDEX) is not None
         assert not pairs_indexed()
@@ -97,5 +97,36 @@ def test_a_new_database_needs_no_backfill(scratch_url):
     with app.app_context():
         upgrade()
         assert pairs_indexed()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_upgrading_copies_each_case_office_and_open_flag_into_its_checkpoint_rows(
+        scratch_url):
+    """Rows written before the copies existed get them from their case, closed or open."""
+    from casework.accounts.roles import Role
+    from casework.cases.models import Case
+    from casework.workflow.models import CaseCheckpoint
+    from tests import factories
+
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade()
+        mx, us = factories.office(), factories.office(country="US")
+        kept = factories.case(factories.user(Role.CASEWORKER, office=mx))
+        moved = factories.case(factories.user(Role.CASEWORKER, office=mx))
+        kept_id, moved_id, mx_id, us_id = kept.id, moved.id, mx.id, us.id
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="7b4d1e6a2c93")
+        with db.engine.begin() as conn:  # changed while the rows had no copies
+            conn.execute(sa.update(Case.__table__).where(Case.__table__.c.id == moved_id)
+                         .values(status="closed", office_id=us_id))
+        upgrade()
+        copies = {(case_id, office_id, open_) for case_id, office_id, open_ in
+                  db.session.execute(sa.select(CaseCheckpoint.case_id,
+                                               CaseCheckpoint.office_id,
+                                               CaseCheckpoint.case_open))}
+        assert copies == {(kept_id, mx_id, True), (moved_id, us_id, False)}
         db.session.remove()
         db.engine.dispose()

@@ -34,7 +34,8 @@ def test_every_combination_agrees_at_the_boundaries(world, make):
     rows = []
     for i, (state, late, signed, offset) in enumerate(itertools.product(
             State, (False, True), (False, True), OFFSETS)):
-        row = CaseCheckpoint(case_id=case.id, key=f"grid.{i}", state=state, late=late,
+        row = CaseCheckpoint(case_id=case.id, office_id=case.office_id, case_open=True,
+                             key=f"grid.{i}", state=state, late=late,
                              due_at=None if offset is None else now + offset,
                              met_at=now - timedelta(days=1) if state == State.MET else None,
                              signed_off_at=now - timedelta(hours=1) if signed else None)

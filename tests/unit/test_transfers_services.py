@@ -312,6 +312,23 @@ def test_a_transfer_moves_the_case_and_both_offices_see_it_until_the_handover(
     assert row(case, "transfer.mx_us").met_at is not None  # the plan stays met
 
 
+def test_a_transferred_case_counts_on_the_dashboard_of_the_office_it_moved_to(
+        world, make, ready_for_transfer):
+    """The checkpoint rows carry their case's office (the dashboard reads it there): a
+    transfer rewrites them, so the case leaves the sending office's numbers at once."""
+    from casework.supervision import dashboard
+
+    case = ready_for_transfer
+    counted = lambda office: dashboard.build({office.id}, dashboard.Filters(),  # noqa: E731
+                                             utcnow()).totals.cases
+    mx_before, us_before = counted(world.mx), counted(world.us)
+    tr.record_transfer(case, tr.ActionDetails(NOW()), actor=world("MX", Role.CASEWORKER))
+    db.session.commit()
+    assert set(db.session.scalars(sa.select(CaseCheckpoint.office_id).where(
+        CaseCheckpoint.case_id == case.id))) == {world.us.id}
+    assert (counted(world.mx), counted(world.us)) == (mx_before - 1, us_before + 1)
+
+
 def test_no_transfer_without_an_approved_bid_recommending_it(world, make):
     cw, sup = world("MX", Role.CASEWORKER), world("MX", Role.SUPERVISOR)
     case = make.case(cw)
