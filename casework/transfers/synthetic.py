@@ -73,7 +73,10 @@ def _us_staff() -> dict:
         sa.select(Office.id, User.id.label("user_id"))
         .join(User, User.office_id == Office.id)
         .where(Office.country == Country.US, Office.active.is_(True),
-               User.role == Role.CASEWORKER, User.active.is_(True)))
+               User.role == Role.CASEWORKER, User.active.is_(True))
+        # By code and email, not by id: the ids are random, and a seed must pick the
+        # same receiving office and caseworker in every database.
+        .order_by(Office.code, User.email))
     staff: dict = {}
     for office_id, user_id in rows:
         staff.setdefault(office_id, []).append(user_id)
@@ -143,7 +146,7 @@ def _transfer(batch, case, rng, approved, bid, us_staff) -> None:
         planned = planned if planned and planned < end - timedelta(days=2) else _between(
             rng, start, end, 0.1, 0.6)
         crossed = _between(rng, planned, end, 0.2, 0.8)
-    to_office = rng.choice(sorted(us_staff))
+    to_office = rng.choice(list(us_staff))
     caseworker = case.staff(Role.CASEWORKER, rng)
     row = dict(
         bid_id=bid, from_office_id=case.office_id, to_office_id=to_office,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from casework.accounts.models import User
+from casework.accounts.models import Office, User
 from casework.accounts.roles import Role
 from casework.audit.models import AuditEvent
 from casework.audit.services import verify_chain
@@ -234,3 +234,21 @@ def test_postgresql_gets_planner_statistics_each_time_the_run_doubles(ctx, monke
         assert analyzed == [7, 14, 28]
     else:
         assert analyzed == []  # SQLite uses its indexes without statistics
+
+
+def test_transfers_choose_receiving_offices_by_code_not_by_random_id(ctx):
+    """A seed picks the same receiving office and caseworker in every database: the
+    choice is made from offices in code order, whatever their (random) ids."""
+    from casework.transfers.synthetic import _us_staff
+
+    for code in ("US-ZZZ", "US-MMM", "US-AAA"):  # made in reverse code order
+        office = factories.office("US", code=code)
+        for name in ("b", "a"):
+            factories.user(Role.CASEWORKER, office=office, email=f"{name}.{code}@example.test")
+    db.session.commit()
+    staff = _us_staff()
+    codes = {o.id: o.code for o in db.session.scalars(sa.select(Office))}
+    assert [codes[o] for o in staff] == ["US-AAA", "US-MMM", "US-ZZZ"]
+    emails = {u.id: u.email for u in db.session.scalars(sa.select(User))}
+    assert [emails[u] for u in staff[next(iter(staff))]] == ["a.us-aaa@example.test",
+                                                            "b.us-aaa@example.test"]
