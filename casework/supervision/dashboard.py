@@ -150,7 +150,9 @@ def checkpoint_rows(scope: Collection[uuid.UUID], filters: Filters, now: datetim
         offices &= {filters.office}
     keys = filters.keys(recurring=recurring)
     # The row's own copies of its case's office and open flag (the engine keeps them):
-    # one office's open cases are one range of ix_case_checkpoint_office_cover.
+    # one office's open cases are one range of ix_case_checkpoint_office_cover. Closed
+    # cases too: `case_open IN (true, false)` rather than no condition, since the index
+    # leads with it.
     stmt = (
         sa.select(cc.case_id, cc.key, cc.due_at, cc.met_at, cc.completed_by_id, cc.office_id,
                   status)

@@ -10,8 +10,8 @@ three statements, 100k cases, one office: bench/RESULTS.md). Lookups by case use
 unique `(case_id, key)`.
 
 The copies are filled here from `child_case`, in one statement (on PostgreSQL an
-UPDATE ... FROM, a hash join: minutes for tens of millions of rows, during which the
-table is locked for writes).
+UPDATE ... FROM, a hash join), during which the table takes no writes: 2.8 million rows
+(100k cases) took 5 m 48 s beside a running seed; plan a window at a million cases.
 
 Revision ID: c4e8a1f3b5d6
 Revises: 7b4d1e6a2c93

@@ -69,12 +69,13 @@ def test_upgrading_a_database_with_cases_leaves_a_name_pair_backfill_due(scratch
 
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": scratch_url})
     with app.app_context():
-        upgrade()  # the case is made by today's code, then the schema goes back to
+        # The case is made by today's code; then the schema goes back to before pairs.
+        upgrade()
         cw = factories.user(Role.CASEWORKER, office=factories.office())
         factories.case(cw, given_names="Rosa", family_names="Cux")
         db.session.commit()
         db.session.remove()
-        downgrade(revision="3f7c2a9d8e41")  # before pairs (their entries go too)
+        downgrade(revision="3f7c2a9d8e41")  # the pair entries go with it
         upgrade()
         assert db.session.get(BlindIndexBackfill, NAME_PAIR_INDEX) is not None
         assert not pairs_indexed()
