@@ -78,7 +78,10 @@ def bulk_insert(table: sa.Table, rows: list[dict], names: dict[str, str] | None 
             rows = [dict(zip(columns, row.values(), strict=True)) for row in rows]
         db.session.execute(sa.insert(table), rows)
         return
-    processors = compiled._bind_processors  # what SQLAlchemy applies to each value
+    # What SQLAlchemy applies to each value: each bind's type, as this dialect implements it.
+    dialect = connection.dialect
+    processors = {name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in binds}
     key_of = dict(zip(columns, keys, strict=True))
     # Column by column, in the statement's order: C loops over the rows, and a Python
     # call only for each distinct value of a column (a batch repeats its case ids, staff

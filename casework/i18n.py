@@ -117,11 +117,18 @@ def update() -> None:
     compile_all()
 
 
-def compile_all() -> None:
+def compile_all(*, only_stale: bool = False) -> None:
+    """Compile each catalogue (`only_stale`: those whose .mo is missing or older than
+    the .po). Written beside and renamed, so a reader never sees half a file."""
     for locale in LOCALES:
-        catalog = read(locale)
-        with open(catalog_path(locale).with_suffix(".mo"), "wb") as mo:
-            write_mo(mo, catalog, use_fuzzy=False)
+        po = catalog_path(locale)
+        mo = po.with_suffix(".mo")
+        if only_stale and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        partial = mo.with_suffix(".mo.partial")
+        with open(partial, "wb") as out:
+            write_mo(out, read(locale), use_fuzzy=False)
+        partial.replace(mo)
 
 
 def main(argv: list[str]) -> int:

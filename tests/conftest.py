@@ -23,7 +23,7 @@ os.environ.pop("DATABASE_URL", None)
 if not os.environ.get("TEST_DATABASE_URL"):
     os.environ["TEST_DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
 
-from casework import create_app  # noqa: E402
+from casework import create_app, i18n  # noqa: E402
 from casework.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -66,6 +66,9 @@ def _forget_user() -> None:
 
 @pytest.fixture(scope="session")
 def app():
+    # `make test` compiles the catalogues; a test run alone (pytest tests/unit/x.py)
+    # must translate too, or every Spanish assertion fails for a reason not its own.
+    i18n.compile_all(only_stale=True)
     app = create_app("testing")
     app.test_client_class = FreshUserClient
     _reset_schema(app)

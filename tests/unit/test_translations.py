@@ -52,3 +52,28 @@ def test_plural_forms_keep_their_placeholders():
     half = Catalog(locale="es")
     half.add(("%(num)d day overdue", "%(num)d days overdue"), ("%(num)d día", ""))
     assert i18n.problems(template, half)
+
+
+def test_stale_or_missing_compiled_catalogues_are_compiled_and_fresh_ones_left(
+        tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from babel.messages.mofile import read_mo
+
+    shutil.copytree(i18n.TRANSLATIONS, tmp_path / "translations")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path / "translations")
+    es, en = (i18n.catalog_path(loc).with_suffix(".mo") for loc in ("es", "en"))
+    es.unlink(missing_ok=True)
+    en.write_bytes(b"left alone")
+    os.utime(en, (2e9, 2e9))  # newer than its .po
+
+    i18n.compile_all(only_stale=True)
+    with open(es, "rb") as mo:
+        assert len(read_mo(mo)) > 500
+    assert en.read_bytes() == b"left alone"
+
+    os.utime(i18n.catalog_path("en"), (3e9, 3e9))  # the .po edited after the .mo
+    i18n.compile_all(only_stale=True)
+    assert en.read_bytes() != b"left alone"
+    assert not list((tmp_path / "translations").rglob("*.partial"))
