@@ -1,7 +1,7 @@
 """`make bench`: casework end to end under load, on SQLite and PostgreSQL.
 
     python -m bench.run [--cases 10000,100000,1000000] [--databases sqlite,postgresql]
-                        [--quick] [--duration 15] [--connections 16] [--no-write]
+                        [--quick] [--duration 15] [--connections 16] [--no-write] [--keep]
 
 For each database and size: a scratch database made for this run alone (a SQLite file
 in a temporary folder, or a PostgreSQL database this script creates and drops), the
@@ -91,8 +91,9 @@ class Run:
 # --- databases -----------------------------------------------------------------------
 
 @contextlib.contextmanager
-def scratch_database(kind: str, folder: Path):
-    """A database URL for one run; PostgreSQL's is created here and dropped after."""
+def scratch_database(kind: str, folder: Path, *, keep: bool = False):
+    """A database URL for one run; PostgreSQL's is created here and dropped after
+    (unless `keep`: a million cases take an hour to make, and are worth measuring again)."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
@@ -106,8 +107,11 @@ def scratch_database(kind: str, folder: Path):
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"kept database {name}", flush=True)
+        else:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
@@ -326,7 +330,7 @@ def wrk(binary: str, url: str, name: str, cookie: str, duration: int, connection
 def run_one(kind: str, cases: int, args, wrk_binary: str) -> Run:
     run = Run(kind, cases)
     folder = Path(tempfile.mkdtemp(prefix=f"casework-bench-{kind}-"))
-    with scratch_database(kind, folder) as url:
+    with scratch_database(kind, folder, keep=args.keep) as url:
         env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(folder / "instance"),
                "DATABASE_URL": url, "CASEWORK_CONFIG": "development", "FLASK_APP": "wsgi",
                "CASEWORK_SYNTHETIC_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
@@ -385,7 +389,11 @@ def run_one(kind: str, cases: int, args, wrk_binary: str) -> Run:
         run.rotate_s = max(rotate_s - run.startup_s, 1e-3)
         counts = re.search(r"(\d+) case keys and (\d+) TOTP secrets", out)
         run.rotated_rows = int(counts.group(1)) + int(counts.group(2))
-    shutil.rmtree(folder, ignore_errors=True)
+    if args.keep:  # the instance folder holds the keyring that opens the kept database
+        print(f"kept {folder} (CASEWORK_INSTANCE_PATH={folder / 'instance'} "
+              f"DATABASE_URL={url})", flush=True)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
     return run
 
 
@@ -494,6 +502,9 @@ def main() -> None:
     parser.add_argument("--rebuild-max", type=int, default=100_000,
                         help="time the checkpoint rebuild up to this many cases")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each PostgreSQL database and instance folder (their "
+                             "names are printed), to measure them again; drop them by hand")
     args = parser.parse_args()
     if args.quick:
         args.cases, args.duration = "2000", 5
