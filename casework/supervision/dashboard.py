@@ -26,13 +26,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from casework.accounts.models import Office, User
-from casework.cases.choices import CaseStatus
 from casework.cases.models import Case, CaseTeamMember
 from casework.extensions import db
 from casework.workflow import engine, policy
 from casework.workflow.deadlines import DUE_SOON
 from casework.workflow.engine import Status
-from casework.workflow.models import CaseCheckpoint, State
+from casework.workflow.models import CaseCheckpoint, State, applicable
 from casework.workflow.status_sql import MET_ON_TIME, status_sql, urgency_sql
 
 UNASSIGNED = "none"  # the staff "filter" of cases that nobody is assigned to
@@ -124,18 +123,6 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def cases_in_scope(scope: Collection[uuid.UUID], filters: Filters) -> sa.Select:
-    """The cases whose checkpoints `checkpoint_rows` may return (a superset: the office
-    and open/closed filters only)."""
-    offices = set(scope)
-    if filters.office is not None:
-        offices &= {filters.office}
-    stmt = sa.select(Case.id).where(Case.office_id.in_(offices))
-    if not filters.include_closed:
-        stmt = stmt.where(Case.status == CaseStatus.OPEN)
-    return stmt
-
-
 def checkpoint_rows(scope: Collection[uuid.UUID], filters: Filters, now: datetime,
                     *, recurring: bool = True, dated: bool = True) -> sa.Select:
     """The applicable checkpoint rows in `scope` (office ids) that `filters` keep, with
@@ -158,7 +145,7 @@ def checkpoint_rows(scope: Collection[uuid.UUID], filters: Filters, now: datetim
                   status)
         .where(cc.case_open.in_([True, False] if filters.include_closed else [True]),
                cc.office_id.in_(offices), cc.key.in_(keys),
-               cc.state != State.NOT_APPLICABLE)
+               applicable(cc))
     )
     if filters.staff == UNASSIGNED:
         stmt = stmt.where(~sa.exists().where(CaseTeamMember.case_id == cc.case_id))
@@ -249,23 +236,36 @@ def _grouped(sub, *dims) -> Iterable:
 _APPLICABLE = [s for s in Status if s != Status.NOT_APPLICABLE]
 
 
+def _key_recommendations(keys: list[str], recs: list[str]):
+    """A table of the catalogue: one row per key, a 0/1 column per recommendation it
+    serves. Joined to the rows (a hash look-up per row), it replaces a list test per
+    recommendation per row."""
+    catalogue = {cp.key: cp for cp in engine.catalogue()}
+
+    def row(key: str | None) -> sa.Select:
+        serves = catalogue[key].recommendations if key else ()
+        return sa.select(sa.literal(key, sa.String).label("key"),
+                         *(sa.literal(int(rec in serves), sa.Integer).label(f"r_{rec}")
+                           for rec in recs))
+
+    if not keys:  # filters that keep no checkpoint: an empty table of the same shape
+        return row(None).where(sa.false()).cte("key_recs")
+    return sa.union_all(*(row(key) for key in keys)).cte("key_recs")
+
+
 def _per_case(sub, keys: list[str], recs: list[str]):
     """One line per case: its office, whether it has an applicable checkpoint of each
     recommendation, and how many of its checkpoints are in each status."""
-    catalogue = {cp.key: cp for cp in engine.catalogue()}
-    flags = [
-        sa.func.max(sa.case((sub.c.key.in_(
-            [k for k in keys if rec in catalogue[k].recommendations]), 1), else_=0)
-        ).label(f"r_{rec}")
-        for rec in recs
-    ]
-    sums = [sa.func.sum(sa.case((sub.c.status == s.value, 1), else_=0)).label(f"n_{s.value}")
+    kr = _key_recommendations(keys, recs)
+    flags = [sa.func.max(kr.c[f"r_{rec}"]).label(f"r_{rec}") for rec in recs]
+    sums = [sa.func.count().filter(sub.c.status == s.value).label(f"n_{s.value}")
             for s in _APPLICABLE]
     return (sa.select(sub.c.case_id, sub.c.office_id, *flags, *sums)
+            .join_from(sub, kr, kr.c.key == sub.c.key)
             .group_by(sub.c.case_id, sub.c.office_id).cte("per_case"))
 
 
-def _cases_per_office_and_member(sub, keys: list[str], recs: list[str], in_scope: sa.Select):
+def _cases_per_office_and_member(sub, keys: list[str], recs: list[str]):
     """Per office: its cases and, per recommendation, its cases with a checkpoint of that
     recommendation. Per member of staff (None: cases with nobody assigned): the cases of
     their team and the checkpoints of those cases per status. One statement; the per-case
@@ -276,18 +276,22 @@ def _cases_per_office_and_member(sub, keys: list[str], recs: list[str], in_scope
 
     def totals(*dims):
         return [*dims, sa.func.count(), *(sa.func.sum(c) for c in (*rec_cols, *status_cols)),
-                *(sa.func.sum(sa.case((c > 0, 1), else_=0)) for c in status_cols)]
+                *(sa.func.count().filter(c > 0) for c in status_cols)]
 
     office = sa.select(*totals(sa.literal("office"), pc.c.office_id)).group_by(pc.c.office_id)
-    member_id = CaseTeamMember.user_id
-    # The second condition changes no row (every case of per_case is in `in_scope`); it
-    # tells the planner how few team rows can match, which it cannot know from the
-    # CTE, so it reads them by case through the index instead of hashing every team
-    # membership of every case ever opened.
-    member = (sa.select(*totals(sa.literal("staff"), member_id))
-              .select_from(pc.outerjoin(CaseTeamMember, sa.and_(
-                  CaseTeamMember.case_id == pc.c.case_id,
-                  CaseTeamMember.case_id.in_(in_scope))))
+    # Each case's team by one index look-up per case. PostgreSQL cannot know how few
+    # cases the CTE holds (it guessed 40,787 for an office of a few thousand) and hashed
+    # the team of every case ever opened (a parallel scan of 570,000 rows at 300,000
+    # cases); LATERAL makes it probe. SQLite joins by nested loops through the index
+    # anyway, and has no LATERAL.
+    if db.session.get_bind().dialect.name == "postgresql":
+        team = (sa.select(CaseTeamMember.user_id)
+                .where(CaseTeamMember.case_id == pc.c.case_id).lateral("team"))
+        joined, member_id = pc.outerjoin(team, sa.true()), team.c.user_id
+    else:
+        joined = pc.outerjoin(CaseTeamMember, CaseTeamMember.case_id == pc.c.case_id)
+        member_id = CaseTeamMember.user_id
+    member = (sa.select(*totals(sa.literal("staff"), member_id)).select_from(joined)
               .group_by(member_id))
     statuses = [s.value for s in _APPLICABLE]
     for kind, dim, cases, *values in db.session.execute(sa.union_all(office, member)):
@@ -310,12 +314,15 @@ def _room_to_hash() -> None:
 def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dashboard:
     """Every number of the dashboard for these offices and filters, at `now`.
 
-    Two statements (and the trend's): checkpoints per key, office and status; then cases
+    Two statements: checkpoints per key, office, status and week of the trend; then cases
     per office, recommendation and member of staff. Checkpoint, office and recommendation
-    counts are sums of the first's cells (a case has one row per checkpoint).
+    counts are sums of the first's cells (a case has one row per checkpoint). A due-date
+    filter narrows the rows but not the trend, which then takes a third statement.
     """
     _room_to_hash()
-    sub = checkpoint_rows(scope, filters, now).subquery("cp")
+    # OFFSET 0 keeps the databases from inlining the rows into the statements below,
+    # where the status expression would be evaluated once per use (seven times a row).
+    sub = checkpoint_rows(scope, filters, now).offset(0).subquery("cp")
     keys = filters.keys()
     catalogue = {cp.key: cp for cp in engine.catalogue()}
     recs = [r for r in policy.RECOMMENDATIONS
@@ -326,19 +333,30 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
     per_office: dict[uuid.UUID, Counts] = defaultdict(Counts)
     per_rec: dict[str, Counts] = defaultdict(Counts)
     totals = Counts()
-    for key, office_id, status, n in _grouped(sub, sub.c.key, sub.c.office_id):
+    # Without a due-date filter the trend's rows are these rows, so the same statement
+    # counts them per week too (one read of the rows fewer); with one, trend() reads its own.
+    starts = week_starts(now)
+    weeks = [Week(start, 0, 0) for start in starts]
+    fold_trend = not (filters.due_from or filters.due_to)
+    week = (_week_of(sub.c.due_at, sub.c.key, starts, now) if fold_trend
+            else sa.literal(-1, sa.Integer))
+    on_time = {s.value for s in MET_ON_TIME}
+    for key, office_id, w, status, n in _grouped(sub, sub.c.key, sub.c.office_id, week):
         per_key[key].add(status, n)
         per_office[office_id].add(status, n)
         totals.add(status, n)
         for rec in catalogue[key].recommendations:
             per_rec[rec].add(status, n)
+        if w >= 0:
+            weeks[w].due += n
+            weeks[w].on_time += n if status in on_time else 0
     for counts in per_key.values():
         counts.cases = sum(counts.by_status.values())
 
     # A case counts for each member of its team (None: nobody assigned).
     per_staff: dict[uuid.UUID | None, Counts] = defaultdict(Counts)
     for kind, dim, cases, by_rec, by_status, with_status in _cases_per_office_and_member(
-            sub, keys, recs, cases_in_scope(scope, filters)):
+            sub, keys, recs):
         having = {s: int(n) for s, n in with_status.items() if n}
         if kind == "office":
             per_office[dim].cases = cases
@@ -367,7 +385,7 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
         ],
         by_office=_office_groups(scope, filters, per_office),
         by_staff=_staff_groups(per_staff),
-        trend=trend(scope, filters, now),
+        trend=weeks if fold_trend else trend(scope, filters, now),
     )
 
 
@@ -402,16 +420,25 @@ def week_starts(now: datetime, weeks: int = TREND_WEEKS) -> list[datetime]:
     return [monday - timedelta(weeks=i) for i in reversed(range(weeks))]
 
 
+def _week_of(due_at, key, starts: list[datetime], now: datetime) -> sa.ColumnElement[int]:
+    """The week of `starts` in which a row fell due (up to `now`), or -1: not due in the
+    trend's window, no due date, or a recurring checkpoint, which has only its next due
+    date stored and would only ever count as missed."""
+    recurring = [cp.key for cp in engine.catalogue() if cp.deadline and cp.deadline.recurring]
+    return sa.case(
+        (key.in_(recurring), -1), (due_at < starts[0], -1), (due_at > now, -1),
+        *((due_at >= start, i) for i, start in reversed(list(enumerate(starts)))),
+        else_=-1)
+
+
 def trend(scope: Collection[uuid.UUID], filters: Filters, now: datetime,
           weeks: int = TREND_WEEKS) -> list[Week]:
     """Per week, the checkpoints that fell due in it (up to `now`) and how many of them are
-    met on time. A recurring checkpoint (the monthly review) has only its next due date
-    stored, so it is left out: it would only ever count as missed."""
+    met on time. The due-date filters do not apply: the window is the trend's own."""
     starts = week_starts(now, weeks)
     base = checkpoint_rows(scope, filters, now, recurring=False, dated=False).subquery("cp")
-    bucket = sa.case(*((base.c.due_at >= start, i) for i, start in reversed(list(
-        enumerate(starts)))), else_=-1).label("week")
-    within = (sa.select(bucket, base.c.status)
+    within = (sa.select(_week_of(base.c.due_at, base.c.key, starts, now).label("week"),
+                        base.c.status)
               .where(base.c.due_at >= starts[0], base.c.due_at <= now).subquery("w"))
     out = [Week(start, 0, 0) for start in starts]
     on_time = {s.value for s in MET_ON_TIME}

@@ -19,7 +19,7 @@ from casework.supervision import dashboard
 from casework.supervision.dashboard import COLUMNS, UNASSIGNED, Counts, Filters
 from casework.workflow import engine
 from casework.workflow.engine import Status
-from casework.workflow.models import CaseCheckpoint
+from casework.workflow.models import CaseCheckpoint, applicable
 from casework.workflow.status_sql import URGENCY
 from tests import supervision_scenario
 from tests.supervision_scenario import expected
@@ -236,7 +236,6 @@ def test_the_trend_counts_each_week_like_python(s):
     starts = dashboard.week_starts(now)
     assert len(starts) == 12 and starts[-1] <= now < starts[-1] + timedelta(weeks=1)
     assert all(b - a == timedelta(weeks=1) for a, b in itertools.pairwise(starts))
-    weeks = dashboard.trend(s.scope, Filters(), now)
     due, on_time = Counter(), Counter()
     recurring = {cp.key for cp in engine.catalogue() if cp.deadline and cp.deadline.recurring}
     for row, _case, status in expected(s.scope, now).rows:
@@ -245,8 +244,16 @@ def test_the_trend_counts_each_week_like_python(s):
         week = max(i for i, start in enumerate(starts) if row.due_at >= start)
         due[week] += 1
         on_time[week] += status in (Status.MET, Status.SIGNED_OFF)
-    assert [(w.due, w.on_time) for w in weeks] == [(due[i], on_time[i]) for i in range(12)]
     assert sum(due.values()) > 0 and sum(on_time.values()) > 0
+    want = [(due[i], on_time[i]) for i in range(12)]
+    # On its own, counted with the other numbers, and on its own again when a due-date
+    # filter narrows the other numbers but not the trend's window.
+    dated = Filters(due_from=now.date() - timedelta(days=2))
+    for weeks in (dashboard.trend(s.scope, Filters(), now),
+                  dashboard.build(s.scope, Filters(), now).trend,
+                  dashboard.build(s.scope, dated, now).trend):
+        assert [w.start for w in weeks] == starts
+        assert [(w.due, w.on_time) for w in weeks] == want
 
 
 def test_supervisors_of_other_offices_see_other_numbers(s, world):
@@ -255,3 +262,46 @@ def test_supervisors_of_other_offices_see_other_numbers(s, world):
     data = dashboard.build(us_scope, Filters(), now)
     assert data.totals.cases == 1  # the US case only
     assert db.session.get(Case, s.cases["abroad"].id).office_id in us_scope
+
+
+def _plans(statements) -> list[str]:
+    """The database's plan of each (statement, parameters), as one string each."""
+    conn = db.session.connection()
+    explain = "EXPLAIN " if conn.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    return [" ".join(str(row) for row in conn.exec_driver_sql(explain + sql, params))
+            for sql, params in statements]
+
+
+def test_the_numbers_read_the_applicable_rows_of_an_office_from_their_index(s):
+    """The index by office holds the applicable rows only, and both statements that read
+    checkpoint rows read it. PostgreSQL plans a table this small as it likes, so there
+    the question is put alone: with scans priced out and no other index that serves it,
+    is the partial index usable? Only if the query's condition proves the index's (with
+    `applicable()` replaced by `sa.true()`, it is not)."""
+    from tests.querycount import count_queries
+
+    conn = db.session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    definition = conn.exec_driver_sql(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_case_checkpoint_office_cover'"
+        if postgres else
+        "SELECT sql FROM sqlite_master WHERE name = 'ix_case_checkpoint_office_cover'"
+    ).scalar_one()
+    assert "WHERE" in definition.upper() and "not_applicable" in definition
+
+    with count_queries(with_parameters=True) as queries:
+        dashboard.build(s.scope, Filters(), utcnow())
+        db.session.execute(sa.select(CaseCheckpoint.id).where(
+            CaseCheckpoint.case_open, CaseCheckpoint.office_id.in_(s.scope), applicable()))
+    reads = [(sql, params) for sql, params in queries.with_parameters
+             if "FROM case_checkpoint" in sql]
+    assert len(reads) == 3  # the dashboard's two, and the question alone
+    if postgres:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        reads = reads[-1:]
+    for plan in _plans(reads):
+        assert "ix_case_checkpoint_office_cover" in plan, plan
+    if postgres:
+        conn.exec_driver_sql("RESET enable_seqscan")
+        conn.exec_driver_sql("RESET enable_bitmapscan")
