@@ -23,8 +23,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _postgres_settings(dbapi_connection, _record) -> None:
+    # No JIT compilation: this is a transactional application, and a statement whose
+    # estimated cost passes the JIT threshold (the dashboard's, from a few hundred
+    # thousand cases) spent 85-650 ms compiling a plan it ran once (bench/RESULTS.md).
+    # Committed, so that the pool's reset on check-in does not roll it back.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
+
+
 def configure_engine(app: Flask) -> None:
     engine = db.engine
+    if engine.dialect.name == "postgresql" and not getattr(engine, "_casework_settings",
+                                                           False):
+        sa.event.listen(engine, "connect", _postgres_settings)
+        engine._casework_settings = True
+        engine.dispose()  # connections made before the listener lack the settings
     if engine.dialect.name == "sqlite" and not getattr(engine, "_casework_pragmas", False):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         engine._casework_pragmas = True

@@ -303,19 +303,15 @@ def _cases_per_office_and_member(sub, keys: list[str], recs: list[str]):
         yield kind, dim, cases, by_rec, by_status, cases_by_status
 
 
-def _planner_settings() -> None:
-    """For this transaction's statements, on PostgreSQL only:
-
-    - 32 MB of sort memory. PostgreSQL cannot estimate how few groups a GROUP BY of a
-      computed status makes (it guesses one per hundred rows), and with the default
-      4 MB it sorted every row on disk instead of hashing into about a hundred groups.
-    - No JIT compilation. The statements' estimated cost passes the JIT threshold at a
-      few hundred thousand cases, and compiling cost more than it saved: 85 ms of a
-      500 ms statement at 380,000 cases, for a plan run once.
-    """
+def _room_to_hash() -> None:
+    """PostgreSQL cannot estimate how few groups a GROUP BY of a computed status makes
+    (it guesses one per hundred rows), and with the default 4 MB of sort memory it
+    sorts every row on disk instead of hashing into about a hundred groups. Enough
+    memory for this transaction's statements, on PostgreSQL only. (JIT compilation,
+    which cost these statements more than it saved, is off for every connection:
+    database.py.)"""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
-        db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dashboard:
@@ -326,7 +322,7 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
     counts are sums of the first's cells (a case has one row per checkpoint). A due-date
     filter narrows the rows but not the trend, which then takes a third statement.
     """
-    _planner_settings()
+    _room_to_hash()
     # OFFSET 0 keeps the databases from inlining the rows into the statements below,
     # where the status expression would be evaluated once per use (seven times a row).
     sub = checkpoint_rows(scope, filters, now).offset(0).subquery("cp")

@@ -204,3 +204,13 @@ def test_rotation_leaves_no_old_wrapped_key_in_the_sqlite_files(
     assert old in _sqlite_files(app)
     assert app.test_cli_runner().invoke(keys, ["rotate"]).exit_code == 0
     assert old not in _sqlite_files(app)
+
+
+def test_postgres_connections_have_jit_off_even_after_a_rollback(app, ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    db.engine.dispose()  # new connections, made through the listener
+    for _ in range(2):  # the second is a connection the pool reset (rolled back)
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+            conn.rollback()
