@@ -2,6 +2,7 @@
 
     python -m bench.run [--cases 10000,100000,1000000] [--databases sqlite,postgresql]
                         [--quick] [--duration 15] [--connections 16] [--no-write] [--keep]
+                        [--reuse DATABASE_URL FOLDER]
 
 For each database and size: a scratch database made for this run alone (a SQLite file
 in a temporary folder, or a PostgreSQL database this script creates and drops), the
@@ -53,6 +54,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-staff-password-" + secrets.token_hex(4)
+PASSWORD_FILE = "bench-password"  # noqa: S105 (a file name) in a kept folder: its staff password
 BENCH_USER_OFFICE = "US-HOU"  # the largest synthetic office
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START_LOAD = os.getloadavg()
@@ -113,6 +115,27 @@ def scratch_database(kind: str, folder: Path, *, keep: bool = False):
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+_password: list[str] = []
+
+
+def password(kept_folder: Path | None = None) -> str:
+    """The synthetic staff's password: this run's, or a kept database's."""
+    if kept_folder is not None:
+        _password[:] = [(kept_folder / PASSWORD_FILE).read_text().strip()]
+    return _password[0] if _password else PASSWORD
+
+
+def reused_plan(url: str) -> tuple[str, int]:
+    """(database kind, cases) of a database to measure again."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        cases = conn.exec_driver_sql("SELECT count(*) FROM child_case").scalar_one()
+    engine.dispose()
+    return engine.dialect.name, cases
 
 
 def postgres_reachable() -> bool:
@@ -247,7 +270,7 @@ def csrf_token(page: str) -> str:
 def signed_in(base: str, email: str) -> Browser:
     b = Browser(base)
     token = csrf_token(b.get("/login"))
-    b.post("/login", {"csrf_token": token, "email": email, "password": PASSWORD})
+    b.post("/login", {"csrf_token": token, "email": email, "password": password()})
     return b
 
 
@@ -329,72 +352,99 @@ def wrk(binary: str, url: str, name: str, cookie: str, duration: int, connection
 
 def run_one(kind: str, cases: int, args, wrk_binary: str) -> Run:
     run = Run(kind, cases)
-    folder = Path(tempfile.mkdtemp(prefix=f"casework-bench-{kind}-"))
-    with scratch_database(kind, folder, keep=args.keep) as url:
+    reused = args.reuse is not None
+    if reused:  # a database an earlier --keep left, with its folder (the keyring)
+        folder = Path(args.reuse[1])
+        database = contextlib.nullcontext(args.reuse[0])
+    else:
+        folder = Path(tempfile.mkdtemp(prefix=f"casework-bench-{kind}-"))
+        database = scratch_database(kind, folder, keep=args.keep)
+    with database as url:
         env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(folder / "instance"),
                "DATABASE_URL": url, "CASEWORK_CONFIG": "development", "FLASK_APP": "wsgi",
-               "CASEWORK_SYNTHETIC_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+               "CASEWORK_SYNTHETIC_PASSWORD": password(folder if reused else None),
+               "PYTHONPATH": str(ROOT)}
         env.pop("CASEWORK_KEYRING", None)
+        started = time.perf_counter()
         flask(env, "db", "upgrade")
-        print(f"[{kind} {cases}] seeding", flush=True)
-        _out, run.seed_s, run.seed_cpu_s = flask(env, "casework", "seed-synthetic",
-                                                 "--cases", str(cases))
-        print(f"[{kind} {cases}] seeded in {run.seed_s:.0f} s", flush=True)
-        if cases <= args.rebuild_max:
-            print(f"[{kind} {cases}] rebuilding checkpoints", flush=True)
-            _out, run.rebuild_s, _cpu = flask(env, "casework", "checkpoints", "rebuild")
+        if reused:
+            run.notes.append(f"reused the database of an earlier run; its migrations to "
+                             f"this commit took {time.perf_counter() - started:.0f} s")
         else:
-            run.notes.append(f"checkpoint rebuild not run above {args.rebuild_max:,} cases")
-        if kind == "postgresql":
+            seed(run, env, args)
+        if kind == "postgresql" and not reused:
             # Planner statistics, as autovacuum gathers them on a live database. SQLite
             # gets none: the application never runs ANALYZE there.
             flask_sql(env, "VACUUM ANALYZE")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        load_before = os.getloadavg()[0]
-        with gunicorn(env, port) as server:
-            browser, case_path, name, token = sign_in(base, bench_email())
-            cookie = browser.cookie_header()
-            supervisor = signed_in(base, bench_email("supervisor")).cookie_header()
-            search = urllib.parse.urlencode({"csrf_token": token, "q": name})
-            targets = [("/healthz", "/healthz", None, cookie),
-                       ("case page", case_path, None, cookie),
-                       ("case list", "/cases", None, cookie),
-                       ("name search", "/cases", search, cookie),
-                       ("dashboard", "/supervision", None, supervisor)]
-            found = matches(browser.post("/cases", {"csrf_token": token, "q": name}))
-            run.notes.append(f"cases matching the name searched: {found}")
-            for label, path, body, who in targets:
-                print(f"[{kind} {cases}] load: {label}", flush=True)
-                wrk(wrk_binary, base + path, label, who, 3, args.connections, body)  # warm
-                load = wrk(wrk_binary, base + path, label, who, args.duration,
-                           args.connections, body)
-                # The same page with one connection: its own latency, without the queue
-                # that 16 connections on 2 workers build (p50 ~ connections / rps).
-                drained(base)
-                alone = wrk(wrk_binary, base + path, label, who, max(args.duration // 2, 3),
-                            1, body, threads=1)
-                if alone.requests:  # else the queue the load left behind took it all
-                    load.alone_p50_ms = alone.p50_ms
-                run.loads.append(load)
-            run.worker_peak_rss_mb = worker_peak_rss(server.pid)
-        run.load_avg = (load_before, os.getloadavg()[0])
-        print(f"[{kind} {cases}] audit verify, key rotation", flush=True)
-        # Each command's time less the CLI's start-up (the app made, no work done).
-        run.startup_s = min(flask(env, "casework", "audit", "--help")[1] for _ in range(3))
-        out, audit_s, _cpu = flask(env, "casework", "audit", "verify")
-        run.audit_s = max(audit_s - run.startup_s, 1e-3)
-        run.audit_events = int(re.search(r"(\d+) events", out).group(1))
-        out, rotate_s, _cpu = flask(env, "casework", "keys", "rotate")
-        run.rotate_s = max(rotate_s - run.startup_s, 1e-3)
-        counts = re.search(r"(\d+) case keys and (\d+) TOTP secrets", out)
-        run.rotated_rows = int(counts.group(1)) + int(counts.group(2))
-    if args.keep:  # the instance folder holds the keyring that opens the kept database
-        print(f"kept {folder} (CASEWORK_INSTANCE_PATH={folder / 'instance'} "
-              f"DATABASE_URL={url})", flush=True)
+        measure(run, env, args, wrk_binary)
+    if args.keep or reused:  # the folder holds the keyring that opens the database
+        (folder / PASSWORD_FILE).write_text(password())
+        (folder / PASSWORD_FILE).chmod(0o600)
+        print(f"kept {folder} (DATABASE_URL={url})", flush=True)
     else:
         shutil.rmtree(folder, ignore_errors=True)
     return run
+
+
+def seed(run: Run, env: dict, args) -> None:
+    kind, cases = run.database, run.cases
+    print(f"[{kind} {cases}] seeding", flush=True)
+    _out, run.seed_s, run.seed_cpu_s = flask(env, "casework", "seed-synthetic",
+                                             "--cases", str(cases))
+    print(f"[{kind} {cases}] seeded in {run.seed_s:.0f} s", flush=True)
+    if cases <= args.rebuild_max:
+        print(f"[{kind} {cases}] rebuilding checkpoints", flush=True)
+        _out, run.rebuild_s, _cpu = flask(env, "casework", "checkpoints", "rebuild")
+    else:
+        run.notes.append(f"checkpoint rebuild not run above {args.rebuild_max:,} cases")
+
+
+def measure(run: Run, env: dict, args, wrk_binary: str) -> None:
+    """The page loads, the workers' memory, audit verification and key rotation."""
+    kind, cases = run.database, run.cases
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    load_before = os.getloadavg()[0]
+    with gunicorn(env, port) as server:
+        browser, case_path, name, token = sign_in(base, bench_email())
+        cookie = browser.cookie_header()
+        supervisor = signed_in(base, bench_email("supervisor")).cookie_header()
+        search = urllib.parse.urlencode({"csrf_token": token, "q": name})
+        targets = [("/healthz", "/healthz", None, cookie),
+                   ("case page", case_path, None, cookie),
+                   ("case list", "/cases", None, cookie),
+                   ("name search", "/cases", search, cookie),
+                   ("dashboard", "/supervision", None, supervisor)]
+        found = matches(browser.post("/cases", {"csrf_token": token, "q": name}))
+        run.notes.append(f"cases matching the name searched: {found}")
+        for label, path, body, who in targets:
+            print(f"[{kind} {cases}] load: {label}", flush=True)
+            wrk(wrk_binary, base + path, label, who, 3, args.connections, body)  # warm
+            load = wrk(wrk_binary, base + path, label, who, args.duration,
+                       args.connections, body)
+            # The same page with one connection: its own latency, without the queue
+            # that 16 connections on 2 workers build (p50 ~ connections / rps).
+            drained(base)
+            alone = wrk(wrk_binary, base + path, label, who, max(args.duration // 2, 3),
+                        1, body, threads=1)
+            if alone.requests:  # else the queue the load left behind took it all
+                load.alone_p50_ms = alone.p50_ms
+            run.loads.append(load)
+        run.worker_peak_rss_mb = worker_peak_rss(server.pid)
+    run.load_avg = (load_before, os.getloadavg()[0])
+    print(f"[{kind} {cases}] audit verify, key rotation", flush=True)
+    # Each command's time less the CLI's start-up (the app made, no work done).
+    run.startup_s = min(flask(env, "casework", "audit", "--help")[1] for _ in range(3))
+    out, audit_s, _cpu = flask(env, "casework", "audit", "verify")
+    run.audit_s = max(audit_s - run.startup_s, 1e-3)
+    run.audit_events = int(re.search(r"(\d+) events", out).group(1))
+    if args.reuse:
+        run.notes.append("key rotation not run on a reused database")
+        return
+    out, rotate_s, _cpu = flask(env, "casework", "keys", "rotate")
+    run.rotate_s = max(rotate_s - run.startup_s, 1e-3)
+    counts = re.search(r"(\d+) case keys and (\d+) TOTP secrets", out)
+    run.rotated_rows = int(counts.group(1)) + int(counts.group(2))
 
 
 def flask_sql(env: dict, statement: str) -> None:
@@ -454,10 +504,12 @@ def report(runs: list[Run], args) -> str:
     for r in runs:
         rss = " / ".join(f"{x:.0f}" for x in r.worker_peak_rss_mb) or "?"
         rebuild = f"{r.cases / r.rebuild_s:.0f}" if r.rebuild_s else "not run"
+        seeded = (f"{r.seed_s:.0f} ({r.cases / r.seed_s:.0f}; CPU {r.seed_cpu_s:.0f} s)"
+                  if r.seed_s else "reused")
+        rotation = (f"{r.rotated_rows / r.rotate_s:,.0f} ({r.rotated_rows:,} rows)"
+                    if r.rotate_s else "not run")
         lines.append(
-            f"| {r.database} | {r.cases:,} | {r.seed_s:.0f} ({r.cases / r.seed_s:.0f}; "
-            f"CPU {r.seed_cpu_s:.0f} s) | {rebuild} | "
-            f"{r.rotated_rows / r.rotate_s:,.0f} ({r.rotated_rows:,} rows) | "
+            f"| {r.database} | {r.cases:,} | {seeded} | {rebuild} | {rotation} | "
             f"{r.audit_events / r.audit_s:,.0f} ({r.audit_events:,} events) | {rss} | "
             f"{r.load_avg[0]:.1f} / {r.load_avg[1]:.1f} |")
     lines += ["", "| database | cases | page | requests/s | p50 ms | p99 ms | share of /healthz "
@@ -502,6 +554,10 @@ def main() -> None:
     parser.add_argument("--rebuild-max", type=int, default=100_000,
                         help="time the checkpoint rebuild up to this many cases")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS")
+    parser.add_argument("--reuse", nargs=2, metavar=("DATABASE_URL", "FOLDER"),
+                        help="measure again a database that --keep left (its URL and the "
+                             "folder it printed): migrated to this commit, not seeded, "
+                             "its keys not rotated")
     parser.add_argument("--keep", action="store_true",
                         help="keep each PostgreSQL database and instance folder (their "
                              "names are printed), to measure them again; drop them by hand")
@@ -517,6 +573,8 @@ def main() -> None:
     wrk_binary = ensure_wrk()
     plan = [(db, n) for db in databases for n in sizes
             if db == "postgresql" or n <= SQLITE_MAX]
+    if args.reuse:
+        plan = [reused_plan(args.reuse[0])]
     runs = []
     for kind, n in plan:
         if kind == "postgresql" and not postgres_reachable():
