@@ -1,3 +1,5 @@
+import sys
+
 import click
 
 from casework.accounts import queries, services, timezones
@@ -34,7 +36,7 @@ def create_user(email: str, name: str, role: str, office_code: str, password_std
     if office is None:
         fail(f"no office with code {office_code!r}; create it with create-office")
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 
 import click
 from flask import current_app
@@ -47,7 +48,7 @@ def seed_synthetic(count: int, seed: int, batch_size: int, workers: int | None,
             workers = 1
     password = staff_password or secrets.token_urlsafe(12)
     with click.progressbar(length=count, label="synthetic cases",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         result = generator.seed(count, seed=seed, batch_size=batch_size, password=password,
                                 progress=bar.update, workers=workers)
     rows = sum(result.rows.values())

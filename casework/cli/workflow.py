@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -50,7 +51,7 @@ def rebuild(batch_size: int) -> None:
     """Recompute every case's checkpoint rows from the domain records."""
     started = time.perf_counter()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
-    with click.progressbar(length=total, label="rebuilding", file=click.get_text_stream("stderr")
+    with click.progressbar(length=total, label="rebuilding", file=sys.stderr
                            ) as bar:
         seen = [0]
 
