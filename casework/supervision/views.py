@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
     abort,
+    g,
     render_template,
     request,
     stream_with_context,
@@ -103,8 +105,20 @@ def _audit(action: str, details: dict) -> None:
 
 @bp.app_context_processor
 def supervision_labels():
-    return {"COLUMN_LABELS": COLUMN_LABELS, "DASHBOARD_COLUMNS": list(COLUMNS),
-            "UNASSIGNED": UNASSIGNED}
+    # The labels translated once per page, not once per cell of the dashboard's tables.
+    return {"COLUMN_LABELS": {c: str(label) for c, label in COLUMN_LABELS.items()},
+            "DASHBOARD_COLUMNS": list(COLUMNS), "UNASSIGNED": UNASSIGNED,
+            "drill_down_href": drill_down_href}
+
+
+def drill_down_href(filters: dashboard.Filters, **changes) -> str:
+    """The drill-down list behind one number of the dashboard. The route is built once
+    per request and the filters appended: building it per cell (about 350 of them) was
+    a tenth of the page's time."""
+    if "drill_down_url" not in g:
+        g.drill_down_url = url_for("supervision.drill_down")
+    query = urlencode(filters.as_args(**changes))
+    return f"{g.drill_down_url}?{query}" if query else g.drill_down_url
 
 
 @bp.route("/supervision")
