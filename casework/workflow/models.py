@@ -27,7 +27,8 @@ class State(StrEnum):
 # The partial index's condition. A query uses that index only when its own WHERE proves
 # this one: `applicable()` says it with the value written out, so that a plan made
 # before the value is known (a prepared statement's generic plan) proves it too.
-APPLICABLE_ROWS = "state <> 'not_applicable'"
+_NOT_APPLICABLE = f"'{State.NOT_APPLICABLE.value}'"  # an SQL literal
+APPLICABLE_ROWS = f"state <> {_NOT_APPLICABLE}"
 
 
 class CaseCheckpoint(Base):
@@ -82,7 +83,7 @@ class CaseCheckpoint(Base):
 def applicable(row=CaseCheckpoint) -> sa.ColumnElement[bool]:
     """The rows that apply, in the words of the partial index (APPLICABLE_ROWS), so that
     both databases read that index for it."""
-    return row.state != sa.literal_column("'not_applicable'")
+    return row.state != sa.literal_column(_NOT_APPLICABLE)
 
 
 class CheckpointSignOff(Base):

@@ -208,7 +208,7 @@ def test_rotation_leaves_no_old_wrapped_key_in_the_sqlite_files(
 
 def test_postgres_connections_have_jit_off_even_after_a_rollback(app, ctx):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL setting")
+        pytest.skip("JIT is a PostgreSQL setting; .ci/run's PostgreSQL pass runs this test")
     db.engine.dispose()  # new connections, made through the listener
     for _ in range(2):  # the second is a connection the pool reset (rolled back)
         with db.engine.connect() as conn:
