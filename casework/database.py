@@ -49,19 +49,25 @@ def configure_engine(app: Flask) -> None:
                 raise RuntimeError("SQLite secure_delete could not be switched on")
 
 
-def compact() -> bool:
-    """Checkpoint the WAL and VACUUM, so rewritten or deleted ciphertext and keys leave
-    the SQLite files (run after key rotation and purge). False on other databases,
-    where the server's own vacuum and WAL recycling apply."""
+def compact(*tables: sa.Table) -> None:
+    """Clear the old versions of rows a bulk rewrite left (key rotation, purge).
+
+    SQLite: checkpoint the WAL and VACUUM the whole file, so rewritten or deleted
+    ciphertext and keys leave the files. PostgreSQL: VACUUM (ANALYZE) the tables named,
+    so their dead versions (a million after rotating a million cases' keys) stop being
+    read past by every query until autovacuum comes round, and the planner's
+    statistics match the new rows."""
     db.session.remove()
     engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return False
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.exec_driver_sql("VACUUM")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return True
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.exec_driver_sql("VACUUM")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        quote = engine.dialect.identifier_preparer.quote
+        for table in tables:
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {quote(table.name)}")
 
 
 def bulk_insert(table: sa.Table, rows: list[dict], names: dict[str, str] | None = None,

@@ -64,7 +64,7 @@ def purge_cmd(numbers: tuple[str, ...], due: bool, yes: bool) -> None:
         except KeyringError as exc:  # a worker wrapped a new case meanwhile
             fail(f"{exc}; the purged data keys are destroyed, but backups made before now "
                  f"stay readable until this KEK is retired")
-    compact()
+    compact(*rotation.rotated_tables())
     click.echo(f"KEK rotated to {report.kek_id!r}; retired {', '.join(keyring_ids) or 'none'}. "
                "Backups made before now can no longer be read: make a new backup.")
 

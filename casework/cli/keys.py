@@ -17,7 +17,7 @@ def keys() -> None:
 def rotate(batch_size: int) -> None:
     """Add a KEK, make it primary, rewrap every data key (or finish a rotation)."""
     report = rotation.rotate(current_app._get_current_object(), batch_size=batch_size)
-    compact()
+    compact(*rotation.rotated_tables())
     verb = "new primary KEK" if report.new_key else "finished rotation to KEK"
     click.echo(f"{verb} {report.kek_id!r}: {report.cases} case keys and {report.secrets} "
                f"TOTP secrets rewrapped in {report.batches} batches")
@@ -45,7 +45,7 @@ def retire(kek_id: str) -> None:
 def rotate_index(batch_size: int) -> None:
     """Make a new blind index key current and rebuild every search index (or finish)."""
     report = rotation.rotate_index(current_app._get_current_object(), batch_size=batch_size)
-    compact()
+    compact(*rotation.reindexed_tables())
     verb = "new blind index key" if report.new_key else "finished rebuilding with"
     click.echo(f"{verb} {report.kek_id!r}: {report.cases} cases reindexed in "
                f"{report.batches} batches")

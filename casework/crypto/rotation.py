@@ -48,6 +48,11 @@ def _users():
     return User.__table__
 
 
+def rotated_tables() -> tuple[sa.Table, ...]:
+    """The tables `rotate` rewrites a row of for every key."""
+    return _cases(), _users()
+
+
 def pending_rows(kek_id: str) -> int:
     """Rows whose key is wrapped under a KEK other than ``kek_id``."""
     cases, users = _cases(), _users()
@@ -198,6 +203,11 @@ def _tokens():
 def _stale_tokens(key_id: str):
     tokens = _tokens()
     return sa.or_(tokens.c.key_id != key_id, tokens.c.key_id.is_(None))
+
+
+def reindexed_tables() -> tuple[sa.Table, ...]:
+    """The tables `rotate_index` rewrites: every search entry, and each case's version."""
+    return _tokens(), _cases()
 
 
 def rotate_index(app: Flask, *, batch_size: int = 200,

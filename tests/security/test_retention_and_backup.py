@@ -206,6 +206,29 @@ def test_rotation_leaves_no_old_wrapped_key_in_the_sqlite_files(
     assert old not in _sqlite_files(app)
 
 
+def test_rotation_vacuums_the_rewritten_postgres_tables(app, world, make, private_keyring):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's vacuum; .ci/run's PostgreSQL pass runs this test")
+    from casework.cli.keys import keys
+
+    def vacuumed() -> dict:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+            return dict(conn.exec_driver_sql(
+                "SELECT relname, last_vacuum FROM pg_stat_user_tables "
+                "WHERE relname IN ('child_case', 'user_account')").all())
+
+    make.case(world("MX", Role.CASEWORKER))
+    db.session.remove()
+    before = vacuumed()
+    assert app.test_cli_runner().invoke(keys, ["rotate"]).exit_code == 0
+    after = vacuumed()
+    # the dead row versions the rewrap left are cleared now, not when autovacuum comes
+    assert set(after) == {"child_case", "user_account"}
+    assert all(after[t] is not None and (before.get(t) is None or after[t] > before[t])
+               for t in after)
+
+
 def test_postgres_connections_have_jit_off_even_after_a_rollback(app, ctx):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("JIT is a PostgreSQL setting; .ci/run's PostgreSQL pass runs this test")
