@@ -19,6 +19,7 @@ from casework.cases.services import (
 from casework.crypto.blind_index import pair_value
 from casework.crypto.runtime import current_indexer
 from casework.extensions import db
+from tests.querycount import count_queries
 
 
 def _found(user, q: str) -> set[str]:
@@ -30,9 +31,9 @@ def _counted(monkeypatch) -> list[tuple[str, int]]:
     counted = []
     real = queries._entries_up_to
 
-    def counting(index_name, digest, key_id, current):
-        counted.append((index_name, digest))
-        return real(index_name, digest, key_id, current)
+    def counting(digests, key_id, current):
+        counted.extend(digests)
+        return real(digests, key_id, current)
 
     monkeypatch.setattr(queries, "_entries_up_to", counting)
     return counted
@@ -73,7 +74,7 @@ def test_three_names_read_the_pair_of_their_two_rarest_tokens(world, make, monke
     make.case(cw, given_names="José", family_names="Chún")
     counted = _counted(monkeypatch)
     assert _found(cw, "José Pérez Chún") == {wanted.number}
-    # Tokens counted (as many statements as before pairs); no pair needed counting.
+    # The three tokens counted (one statement); no pair needed counting.
     assert {i for i, _d in counted} == {NAME_INDEX} and len(counted) == 3
 
 
@@ -87,6 +88,17 @@ def test_when_every_token_is_common_the_pairs_are_counted(world, make, monkeypat
     assert _found(cw, "María José López") == {wanted.number, reordered.number}
     indexes = [i for i, _d in counted]
     assert indexes.count(NAME_INDEX) == 3 and indexes.count(NAME_PAIR_INDEX) == 3
+
+
+def test_the_tokens_are_counted_in_one_statement_and_the_pairs_in_another(world, make,
+                                                                         monkeypatch):
+    cw = world("MX", Role.CASEWORKER)
+    make.case(cw, given_names="María José", family_names="López Pérez")
+    monkeypatch.setattr(queries, "TOKEN_COUNT_CAP", 1)  # every token counts as common
+    with count_queries() as q:
+        _found(cw, "María José López Pérez")
+    # four tokens, then their six pairs: two statements, not ten
+    assert sum("count(" in s.lower() for s in q.statements) == 2, q.report()
 
 
 def test_a_child_with_more_names_than_are_paired_is_found_by_any_two(world, make):
