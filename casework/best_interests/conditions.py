@@ -41,7 +41,7 @@ from casework.workflow.registry import (
 NEEDS_BID = frozenset({Action.RECORD_RETURN, Action.RECORD_TRANSFER, Action.REUNIFY_ABROAD})
 
 
-@fact_source("bi.assessments")
+@fact_source("bi.assessments", keyed_by=BestInterestsAssessment.case_id)
 def load_assessments(case_ids):
     return group_by_case(db.session.execute(
         sa.select(BestInterestsAssessment.case_id, BestInterestsAssessment.kind,
@@ -51,7 +51,7 @@ def load_assessments(case_ids):
     ))
 
 
-@fact_source("bi.plans")
+@fact_source("bi.plans", keyed_by=CasePlan.case_id)
 def load_plans(case_ids):
     return group_by_case(db.session.execute(
         sa.select(CasePlan.case_id, CasePlan.made_at, CasePlan.review_on,
@@ -61,7 +61,7 @@ def load_plans(case_ids):
     ))
 
 
-@fact_source("bi.bids")
+@fact_source("bi.bids", keyed_by=BestInterestsDetermination.case_id)
 def load_bids(case_ids):
     D = BestInterestsDetermination
     return group_by_case(db.session.execute(
@@ -72,7 +72,7 @@ def load_bids(case_ids):
     ))
 
 
-@fact_source("bi.votes")
+@fact_source("bi.votes", keyed_by=BidVote.case_id)
 def load_votes(case_ids):
     return group_by_case(db.session.execute(
         sa.select(BidVote.case_id, BidVote.bid_id, BidVote.member_id, BidVote.vote,

@@ -71,7 +71,7 @@ def add_months(when: datetime, months: int) -> datetime:
 
 # --- fact sources ------------------------------------------------------------
 
-@fact_source("legal.orientations")
+@fact_source("legal.orientations", keyed_by=KnowYourRights.case_id)
 def load_orientations(case_ids):
     return group_by_case(db.session.execute(
         sa.select(KnowYourRights.case_id, KnowYourRights.delivered_at,
@@ -81,7 +81,7 @@ def load_orientations(case_ids):
     ))
 
 
-@fact_source("legal.screenings")
+@fact_source("legal.screenings", keyed_by=LegalScreening.case_id)
 def load_screenings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(LegalScreening.case_id, LegalScreening.screened_at, LegalScreening.result,
@@ -92,7 +92,7 @@ def load_screenings(case_ids):
     ))
 
 
-@fact_source("legal.representations")
+@fact_source("legal.representations", keyed_by=Representation.case_id)
 def load_representations(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Representation.case_id, Representation.kind, Representation.referral_status,
@@ -103,7 +103,7 @@ def load_representations(case_ids):
     ))
 
 
-@fact_source("legal.proceedings")
+@fact_source("legal.proceedings", keyed_by=RemovalProceeding.case_id)
 def load_proceedings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(RemovalProceeding.case_id, RemovalProceeding.id, RemovalProceeding.nta_on,
@@ -115,7 +115,7 @@ def load_proceedings(case_ids):
     ))
 
 
-@fact_source("legal.hearings")
+@fact_source("legal.hearings", keyed_by=Hearing.case_id)
 def load_hearings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Hearing.case_id, Hearing.proceeding_id, Hearing.scheduled_at, Hearing.outcome)
@@ -124,7 +124,7 @@ def load_hearings(case_ids):
     ))
 
 
-@fact_source("legal.address_changes")
+@fact_source("legal.address_changes", keyed_by=AddressChange.case_id)
 def load_address_changes(case_ids):
     return group_by_case(db.session.execute(
         sa.select(AddressChange.case_id, AddressChange.changed_on)
@@ -133,7 +133,7 @@ def load_address_changes(case_ids):
     ))
 
 
-@fact_source("legal.eoir33_filings")
+@fact_source("legal.eoir33_filings", keyed_by=Eoir33Filing.case_id)
 def load_eoir33_filings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Eoir33Filing.case_id, Eoir33Filing.filed_on, Eoir33Filing.recorded_by_id)
@@ -142,7 +142,7 @@ def load_eoir33_filings(case_ids):
     ))
 
 
-@fact_source("legal.relief_filings")
+@fact_source("legal.relief_filings", keyed_by=ReliefFiling.case_id)
 def load_relief_filings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(ReliefFiling.case_id, ReliefFiling.kind, ReliefFiling.filed_on,
@@ -152,7 +152,7 @@ def load_relief_filings(case_ids):
     ))
 
 
-@fact_source("legal.comar_claims")
+@fact_source("legal.comar_claims", keyed_by=ComarClaim.case_id)
 def load_comar_claims(case_ids):
     return group_by_case(db.session.execute(
         sa.select(ComarClaim.case_id, ComarClaim.entered_on, ComarClaim.filed_on,

@@ -45,7 +45,7 @@ TRAFFICKING_INDICATED = frozenset({"indicators_referred", "indicators_no_referra
 
 # --- fact sources -----------------------------------------------------------------------
 
-@fact_source("family.tracing")
+@fact_source("family.tracing", keyed_by=TracingEntry.case_id)
 def load_tracing(case_ids):
     return group_by_case(db.session.execute(
         sa.select(TracingEntry.case_id, TracingEntry.occurred_at, TracingEntry.recorded_by_id)
@@ -54,7 +54,7 @@ def load_tracing(case_ids):
     ))
 
 
-@fact_source("family.verifications")
+@fact_source("family.verifications", keyed_by=Verification.case_id)
 def load_verifications(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Verification.case_id, Verification.member_id, Verification.verified_at,
@@ -65,7 +65,7 @@ def load_verifications(case_ids):
     ))
 
 
-@fact_source("family.assessments")
+@fact_source("family.assessments", keyed_by=SponsorAssessment.case_id)
 def load_assessments(case_ids):
     a = SponsorAssessment
     return group_by_case(db.session.execute(
@@ -78,7 +78,7 @@ def load_assessments(case_ids):
     ))
 
 
-@fact_source("family.sponsor_checks")
+@fact_source("family.sponsor_checks", keyed_by=SponsorCheck.case_id)
 def load_sponsor_checks(case_ids):
     return group_by_case(db.session.execute(
         sa.select(SponsorCheck.case_id, SponsorCheck.member_id, SponsorCheck.kind,
@@ -88,7 +88,7 @@ def load_sponsor_checks(case_ids):
     ))
 
 
-@fact_source("family.screenings")
+@fact_source("family.screenings", keyed_by=Screening.case_id)
 def load_screenings(case_ids):
     """What the home-study rule reads of the screenings: trafficking indicators."""
     return group_by_case(db.session.execute(
@@ -100,7 +100,7 @@ def load_screenings(case_ids):
     ))
 
 
-@fact_source("family.sibling_links")
+@fact_source("family.sibling_links", keyed_by=(SiblingLink.case_id, SiblingLink.sibling_case_id))
 def load_sibling_links(case_ids):
     """Each link, under both of its cases."""
     wanted = set(case_ids)
@@ -117,7 +117,7 @@ def load_sibling_links(case_ids):
     return out
 
 
-@fact_source("family.sibling_decisions")
+@fact_source("family.sibling_decisions", keyed_by=SiblingDecision.case_id)
 def load_sibling_decisions(case_ids):
     return group_by_case(db.session.execute(
         sa.select(SiblingDecision.case_id, SiblingDecision.decided_at, SiblingDecision.together,
@@ -127,7 +127,7 @@ def load_sibling_decisions(case_ids):
     ))
 
 
-@fact_source("family.follow_ups")
+@fact_source("family.follow_ups", keyed_by=FollowUp.case_id)
 def load_follow_ups(case_ids):
     return group_by_case(db.session.execute(
         sa.select(FollowUp.case_id, FollowUp.contacted_at, FollowUp.kind, FollowUp.reached,

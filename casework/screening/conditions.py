@@ -27,7 +27,7 @@ from casework.workflow.registry import (
 )
 
 
-@fact_source("screening.consents")
+@fact_source("screening.consents", keyed_by=Consent.case_id)
 def load_consents(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Consent.case_id, Consent.given_at, Consent.recorded_by_id,
@@ -37,7 +37,7 @@ def load_consents(case_ids):
     ))
 
 
-@fact_source("screening.custody_events")
+@fact_source("screening.custody_events", keyed_by=CustodyEvent.case_id)
 def load_custody_events(case_ids):
     return group_by_case(db.session.execute(
         sa.select(CustodyEvent.case_id, CustodyEvent.kind, CustodyEvent.occurred_at,
@@ -47,7 +47,7 @@ def load_custody_events(case_ids):
     ))
 
 
-@fact_source("screening.screenings")
+@fact_source("screening.screenings", keyed_by=Screening.case_id)
 def load_screenings(case_ids):
     return group_by_case(db.session.execute(
         sa.select(Screening.case_id, Screening.kind, Screening.completed_at, Screening.outcome,

@@ -9,7 +9,7 @@ from casework.supervision.models import CaseReview
 from casework.workflow.registry import Met, condition, fact_source, group_by_case, in_batch
 
 
-@fact_source("supervision.reviews")
+@fact_source("supervision.reviews", keyed_by=CaseReview.case_id)
 def load_reviews(case_ids):
     return group_by_case(db.session.execute(
         sa.select(CaseReview.case_id, CaseReview.reviewed_at, CaseReview.recorded_by_id)

@@ -22,7 +22,7 @@ from casework.workflow.policy import Action
 from casework.workflow.registry import Met, anchor, condition, fact_source, group_by_case, in_batch
 
 
-@fact_source("transfers.plans")
+@fact_source("transfers.plans", keyed_by=TransferPlan.case_id)
 def load_transfer_plans(case_ids):
     P = TransferPlan
     return group_by_case(db.session.execute(
@@ -32,7 +32,7 @@ def load_transfer_plans(case_ids):
     ))
 
 
-@fact_source("transfers.return_plans")
+@fact_source("transfers.return_plans", keyed_by=ReturnPlan.case_id)
 def load_return_plans(case_ids):
     P = ReturnPlan
     return group_by_case(db.session.execute(
@@ -42,7 +42,7 @@ def load_return_plans(case_ids):
     ))
 
 
-@fact_source("transfers.return_handovers")
+@fact_source("transfers.return_handovers", keyed_by=ReturnHandover.case_id)
 def load_return_handovers(case_ids):
     H = ReturnHandover
     return group_by_case(db.session.execute(
@@ -51,7 +51,7 @@ def load_return_handovers(case_ids):
     ))
 
 
-@fact_source("transfers.follow_ups")
+@fact_source("transfers.follow_ups", keyed_by=ReintegrationFollowUp.case_id)
 def load_follow_ups(case_ids):
     F = ReintegrationFollowUp
     return group_by_case(db.session.execute(

@@ -8,7 +8,7 @@ from casework.workflow.policy import Action
 from casework.workflow.registry import Met, condition, fact_source, group_by_case, in_batch
 
 
-@fact_source("workflow.actions")
+@fact_source("workflow.actions", keyed_by=ActionRecord.case_id)
 def load_actions(case_ids):
     return group_by_case(db.session.execute(
         sa.select(ActionRecord.case_id, ActionRecord.action, ActionRecord.occurred_at,

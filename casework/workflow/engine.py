@@ -172,7 +172,7 @@ def evaluate(facts: Facts) -> list[Evaluation]:
     return out
 
 
-@fact_source("workflow.sign_offs")
+@fact_source("workflow.sign_offs", keyed_by=CheckpointSignOff.case_id)
 def _load_sign_offs(case_ids: list[uuid.UUID]) -> dict:
     # Plain columns, not objects: a rebuild reads millions of sign-offs.
     rows = db.session.execute(

@@ -37,7 +37,7 @@ class CaseRead:
     batch: FactBatch = field(init=False)
 
     def __post_init__(self) -> None:
-        self.batch = FactBatch([self.case.id])
+        self.batch = FactBatch.probed(self.case.id)
 
     def facts(self) -> Facts:
         return Facts(case=self.case, now=self.now, _batch=self.batch)

@@ -2,9 +2,11 @@
 
 - `@condition("name")`: fn(facts) -> bool (for `applies`) or Met | None (for `met`).
 - `@anchor("name")`: fn(facts) -> datetime | None, the event a deadline counts from.
-- `@fact_source("name")`: fn(case_ids) -> {case_id: [records]}, loaded in one
-  query per batch of cases, so rebuilding a million cases is not a million
-  queries per source.
+- `@fact_source("name", keyed_by=Model.case_id)`: fn(case_ids) -> {case_id:
+  [records]}, loaded in one query per batch of cases, so rebuilding a million cases
+  is not a million queries per source. `keyed_by` names the column(s) that hold the
+  case of every record the source returns: one case's read (`FactBatch.probed`) asks
+  once which sources have no rows at all and skips their queries.
 - `@clock("name")`: fn(now) -> a SELECT of the ids of the cases whose stored
   checkpoint rows the passing of time alone may have made stale (a condition
   that reads `facts.now`: a review date passed, an orientation six months old).
@@ -17,6 +19,7 @@ decrypts anything.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +30,9 @@ import sqlalchemy as sa
 CONDITIONS: dict[str, Callable] = {}
 ANCHORS: dict[str, Callable] = {}
 FACT_SOURCES: dict[str, Callable[[list[uuid.UUID]], dict[uuid.UUID, list]]] = {}
+# source -> the columns holding the case id of its records (a record is the case's when
+# any of them does); a source not here is always loaded.
+FACT_KEYS: dict[str, tuple[sa.ColumnElement, ...]] = {}
 CLOCKS: dict[str, Callable[[datetime], object]] = {}  # fn(now) -> SELECT of case ids
 
 
@@ -56,7 +62,12 @@ def anchor(name: str):
     return _registrar(ANCHORS, "anchor", name)
 
 
-def fact_source(name: str):
+def fact_source(name: str, *, keyed_by: sa.ColumnElement | tuple[sa.ColumnElement, ...]):
+    """`keyed_by`: the source returns records of a case only if one of these columns
+    holds the case's id in some row of their table (never "no records" by accident:
+    a probe that wrongly found none would read as a met gate; tests/unit/
+    test_fact_probe.py compares every source with and without the probe)."""
+    FACT_KEYS[name] = keyed_by if isinstance(keyed_by, tuple) else (keyed_by,)
     return _registrar(FACT_SOURCES, "fact source", name)
 
 
@@ -85,6 +96,22 @@ class FactBatch:
     case_ids: list[uuid.UUID]
     _loaded: dict[str, dict[uuid.UUID, list]] = field(default_factory=dict)
 
+    @classmethod
+    def probed(cls, case_id: uuid.UUID) -> FactBatch:
+        """A batch of one case that already knows which sources it has no records of:
+        one statement of EXISTS probes instead of a query per empty source (most of a
+        case's thirty sources are empty: no BID, transfer, claim or sibling yet)."""
+        from casework.extensions import db
+
+        batch = cls([case_id])
+        keys = list(dict.fromkeys(FACT_KEYS.values()))
+        found = db.session.execute(_probe_statement(tuple(keys)), {"case_id": case_id}).one()
+        empty = {key for key, present in zip(keys, found, strict=True) if not present}
+        for source, key in FACT_KEYS.items():
+            if key in empty and source in FACT_SOURCES:
+                batch._loaded[source] = {}
+        return batch
+
     def loaded(self, source: str) -> bool:
         return source in self._loaded
 
@@ -92,6 +119,15 @@ class FactBatch:
         if source not in self._loaded:
             self._loaded[source] = FACT_SOURCES[source](self.case_ids)
         return self._loaded[source].get(case_id, [])
+
+
+@functools.cache
+def _probe_statement(keys: tuple[tuple[sa.ColumnElement, ...], ...]) -> sa.Select:
+    """Per group of key columns, whether any row holds the case: index probes, built
+    once (the registry is complete once the app is made)."""
+    case_id = sa.bindparam("case_id")
+    return sa.select(*(sa.exists().where(sa.or_(*(column == case_id for column in columns)))
+                       for columns in keys))
 
 
 def in_batch(column, case_ids: list[uuid.UUID]):
