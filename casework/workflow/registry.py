@@ -108,7 +108,7 @@ class FactBatch:
         found = db.session.execute(_probe_statement(tuple(keys)), {"case_id": case_id}).one()
         empty = {key for key, present in zip(keys, found, strict=True) if not present}
         for source, key in FACT_KEYS.items():
-            if key in empty and source in FACT_SOURCES:
+            if key in empty:
                 batch._loaded[source] = {}
         return batch
 
