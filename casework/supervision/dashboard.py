@@ -16,11 +16,13 @@ team is empty). The columns partition the applicable checkpoints:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import quote_plus
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -101,7 +103,7 @@ class Filters:
     def as_args(self, **changes) -> dict[str, str]:
         """URL arguments for these filters (with `changes`), leaving out the empty ones."""
         out = {}
-        values = {f.name: getattr(self, f.name) for f in fields(self)} | changes
+        values = {name: getattr(self, name) for name in _FILTER_FIELDS} | changes
         for name, value in values.items():
             if value is None or value is False or value == "":
                 continue
@@ -114,9 +116,23 @@ class Filters:
             out[self.ARG_NAMES.get(name, name)] = text
         return out
 
+    def query_string(self, **changes) -> str:
+        """`urlencode(self.as_args(**changes))`, each argument encoded once per process:
+        the dashboard links about 400 numbers a page, each with the same few arguments."""
+        return "&".join(_encoded_arg(name, text)
+                        for name, text in self.as_args(**changes).items())
+
     def audit_details(self) -> dict:
         """The filters for an audit event: ids, keys and dates, never a value about a child."""
         return self.as_args()
+
+
+_FILTER_FIELDS = tuple(f.name for f in fields(Filters))
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded_arg(name: str, text: str) -> str:
+    return f"{quote_plus(name)}={quote_plus(text)}"
 
 
 def start_of(day: date) -> datetime:

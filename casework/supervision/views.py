@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -117,7 +116,7 @@ def drill_down_href(filters: dashboard.Filters, **changes) -> str:
     a tenth of the page's time."""
     if "drill_down_url" not in g:
         g.drill_down_url = url_for("supervision.drill_down")
-    query = urlencode(filters.as_args(**changes))
+    query = filters.query_string(**changes)
     return f"{g.drill_down_url}?{query}" if query else g.drill_down_url
 
 

@@ -58,3 +58,17 @@ def test_force_locale_and_refresh_still_switch_the_language(app):
         assert gettext("Overdue") == "Overdue"
         refresh()  # forgets the cached locale: the selector (the browser's Spanish) again
         assert gettext("Overdue") == "Vencido"
+
+
+def test_the_number_filter_formats_each_locale_its_own_way(app):
+    from babel.numbers import format_decimal
+
+    from casework.web.formatting import number
+
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert number(12345) == format_decimal(12345, locale="es_MX") == "12,345"
+        with force_locale("de_DE"):  # a cached "12,345" must not answer for another locale
+            assert number(12345) == "12.345"
+            assert number(1234.5) == "1.234,5"
+        assert number(12345) == "12,345"
+        assert number(1) == "1" and number(1.0) == format_decimal(1.0, locale="es_MX")

@@ -312,3 +312,18 @@ def test_the_numbers_read_the_applicable_rows_of_an_office_from_their_index(s):
     if postgres:
         conn.exec_driver_sql("RESET enable_seqscan")
         conn.exec_driver_sql("RESET enable_bitmapscan")
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"column": "overdue"}, {"staff": UNASSIGNED, "key": "bid.before_return"},
+    {"office": None, "include_closed": False}, {"recommendation": "R1 & R2 / ñ"},
+])
+def test_a_drill_down_query_string_is_urlencode_of_the_filters(changes):
+    import uuid
+    from datetime import date
+    from urllib.parse import urlencode
+
+    filters = Filters(office=uuid.uuid4(), staff=uuid.uuid4(), due_from=date(2026, 1, 2),
+                      include_closed=True, stage="intake")
+    assert filters.query_string(**changes) == urlencode(filters.as_args(**changes))
+    assert Filters().query_string(**changes) == urlencode(Filters().as_args(**changes))
