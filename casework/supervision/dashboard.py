@@ -330,8 +330,10 @@ def _room_to_hash() -> None:
         db.session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
 
 
-def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dashboard:
-    """Every number of the dashboard for these offices and filters, at `now`.
+def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime,
+          *, offices: Iterable[Office] | None = None) -> Dashboard:
+    """Every number of the dashboard for these offices and filters, at `now`. `offices`:
+    the offices of `scope`, if the caller has them loaded already.
 
     Two statements: checkpoints per key, office, status and week of the trend; then cases
     per office, recommendation and member of staff. Checkpoint, office and recommendation
@@ -402,16 +404,18 @@ def build(scope: Collection[uuid.UUID], filters: Filters, now: datetime) -> Dash
                   {"recommendation": rec})
             for rec in recs
         ],
-        by_office=_office_groups(scope, filters, per_office),
+        by_office=_office_groups(scope, filters, per_office, offices),
         by_staff=_staff_groups(per_staff),
         trend=weeks if fold_trend else trend(scope, filters, now),
     )
 
 
-def _office_groups(scope, filters: Filters, per_office) -> list[Group]:
-    ids = [filters.office] if filters.office else list(scope)
-    offices = db.session.scalars(
-        sa.select(Office).where(Office.id.in_(ids)).order_by(Office.code)).all()
+def _office_groups(scope, filters: Filters, per_office,
+                   loaded: Iterable[Office] | None) -> list[Group]:
+    ids = {filters.office} if filters.office else set(scope)
+    if loaded is None:
+        loaded = db.session.scalars(sa.select(Office).where(Office.id.in_(ids)))
+    offices = sorted((o for o in loaded if o.id in ids), key=lambda o: o.code)
     return [Group(str(o.id), o.code, per_office.get(o.id, Counts()), {"office": o.id},
                   detail=o.name) for o in offices]
 
@@ -518,10 +522,12 @@ def _items(rows, with_staff: bool) -> list[Item]:
 
 
 def drill_down(scope, filters: Filters, now: datetime, *, page: int = 1,
-               per_page: int = 50) -> tuple[list[Item], int]:
-    """One page of the list behind a number, and the number of rows in all."""
+               per_page: int = 50, total: int | None = None) -> tuple[list[Item], int]:
+    """One page of the list behind a number, and the number of rows in all (counted
+    unless the caller has just counted them: `total`)."""
     stmt = drill_down_query(scope, filters, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.limit(per_page).offset((max(page, 1) - 1) * per_page))
     return _items(rows, with_staff=True), total
 

@@ -6,7 +6,7 @@ The dashboard's checkpoint numbers are in dashboard.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,12 +58,11 @@ def _window(since: datetime, until: datetime, column):
     return sa.and_(column >= since, column < until)
 
 
-def oversight_by_office(scope: Collection[uuid.UUID], since: datetime,
+def oversight_by_office(offices: Iterable[Office], since: datetime,
                         until: datetime) -> list[OfficeOversight]:
-    """Per office in scope: soft-block overrides and refused gated actions in the window."""
-    offices = db.session.scalars(
-        sa.select(Office).where(Office.id.in_(list(scope))).order_by(Office.code)).all()
-    out = {o.id: OfficeOversight(o) for o in offices}
+    """Per office (the caller's, loaded already): soft-block overrides and refused gated
+    actions in the window."""
+    out = {o.id: OfficeOversight(o) for o in sorted(offices, key=lambda o: o.code)}
     for office_id, n in db.session.execute(
         sa.select(Case.office_id, sa.func.count(GateOverride.id))
         .join(Case, Case.id == GateOverride.case_id)

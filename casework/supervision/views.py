@@ -83,8 +83,8 @@ def _offices() -> list[Office]:
         sa.select(Office).where(Office.id.in_(_scope())).order_by(Office.code)))
 
 
-def _filter_form() -> DashboardFilterForm:
-    return DashboardFilterForm(request.args, offices=_offices(),
+def _filter_form(offices: list[Office] | None = None) -> DashboardFilterForm:
+    return DashboardFilterForm(request.args, offices=_offices() if offices is None else offices,
                                staff=staff_in_scope(current_user))
 
 
@@ -100,6 +100,18 @@ def _drill_args():
 def _audit(action: str, details: dict) -> None:
     record(action, actor_id=current_user.id, details=details)
     db.session.commit()
+
+
+def _audited(action: str, details: dict, page: str, status: int = 200) -> tuple[str, int]:
+    """A rendered page, its view recorded afterwards and committed.
+
+    Appending takes the audit chain's lock (SQLite's write lock, a PostgreSQL advisory
+    lock) until the commit: recorded before rendering, every other audited request
+    waited for this page to render (the dashboard's takes tens of milliseconds), and the
+    commit expired the user, their offices and session, which the page then loaded again
+    (four statements). The case page does the same (cases.views.show)."""
+    _audit(action, details)
+    return page, status
 
 
 @bp.app_context_processor
@@ -123,19 +135,21 @@ def drill_down_href(filters: dashboard.Filters, **changes) -> str:
 @bp.route("/supervision")
 @roles(SUPERVISOR)
 def dashboard_page():
-    form = _filter_form()
+    offices = _offices()
+    form = _filter_form(offices)
     now = utcnow()
     if not form.validate():
-        _audit("supervision.dashboard_view", {"invalid_filters": sorted(form.errors)})
-        return render_template("supervision/dashboard.html", form=form, data=None,
-                               offices=_offices(), now=now), 400
+        return _audited(
+            "supervision.dashboard_view", {"invalid_filters": sorted(form.errors)},
+            render_template("supervision/dashboard.html", form=form, data=None,
+                            offices=offices, now=now), 400)
     filters = form.filters()
-    data = dashboard.build(_scope(), filters, now)
-    _audit("supervision.dashboard_view", {"filters": filters.audit_details()})
+    data = dashboard.build(_scope(), filters, now, offices=offices)
     review_row = data.group("by_checkpoint", "case.review")
-    return render_template(
+    return _audited("supervision.dashboard_view", {"filters": filters.audit_details()},
+                    render_template(
         "supervision/dashboard.html", form=form, data=data, filters=filters, now=now,
-        offices=_offices(), review_row=review_row, checkpoints=BY_KEY,
+        offices=offices, review_row=review_row, checkpoints=BY_KEY,
         stage_labels=STAGE_LABELS,
         rec_chart=charts.status_bars(
             data.by_recommendation, "rec-chart", described_by="rec-table-caption",
@@ -145,37 +159,38 @@ def dashboard_page():
             title=_("Checkpoints by status, per office"), name=lambda g: str(g.label)),
         trend_chart=charts.trend_chart(data.trend, "trend-chart",
                                        described_by="trend-table-caption"),
-    )
+    ))
 
 
 @bp.route("/supervision/cases")
 @roles(SUPERVISOR)
 def drill_down():
-    form = _filter_form()
+    offices = _offices()
+    form = _filter_form(offices)
     key, column = _drill_args()
     now = utcnow()
     if not form.validate():
-        _audit("supervision.drill_down", {"invalid_filters": sorted(form.errors)})
-        return render_template("supervision/drill_down.html", form=form, items=None,
-                               now=now), 400
+        return _audited("supervision.drill_down", {"invalid_filters": sorted(form.errors)},
+                        render_template("supervision/drill_down.html", form=form, items=None,
+                                        now=now), 400)
     filters = form.filters().with_(key=key, column=column)
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = dashboard.drill_down(_scope(), filters, now, page=page, per_page=PER_PAGE)
     if not items and page > 1 and total:  # past the end (the list got shorter): the last page
         page = -(-total // PER_PAGE)
         items, total = dashboard.drill_down(_scope(), filters, now, page=page,
-                                            per_page=PER_PAGE)
-    _audit("supervision.drill_down", {"filters": filters.audit_details(), "results": total})
+                                            per_page=PER_PAGE, total=total)
     staff_name = next((label for value, label in form.staff.choices
                        if value and value == form.staff.data), None)
-    return render_template(
+    return _audited("supervision.drill_down",
+                    {"filters": filters.audit_details(), "results": total}, render_template(
         "supervision/drill_down.html", form=form, filters=filters, items=items, total=total,
         page=page, pages=max(1, -(-total // PER_PAGE)), now=now, checkpoints=BY_KEY,
-        offices={o.id: o for o in _offices()}, staff_name=staff_name,
+        offices={o.id: o for o in offices}, staff_name=staff_name,
         recommendation=RECOMMENDATIONS.get(filters.recommendation),
         stage_label=STAGE_LABELS.get(filters.stage) if filters.stage else None,
         signable=set(queue.signable_keys(current_user)), sign_off_form=SignOffForm(),
-    )
+    ))
 
 
 # --- exports --------------------------------------------------------------------------------
@@ -236,10 +251,11 @@ def export_cases():
 def sign_offs():
     page = max(request.args.get("page", 1, type=int), 1)
     items = queue.sign_off_queue(current_user, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
-    _audit("supervision.queue_view", {"page": page, "items": len(items[:PER_PAGE]),
-                                      "sources": sorted({i.source for i in items[:PER_PAGE]})})
-    return render_template("supervision/sign_offs.html", items=items[:PER_PAGE], page=page,
-                           has_next=len(items) > PER_PAGE, form=SignOffForm())
+    return _audited(
+        "supervision.queue_view", {"page": page, "items": len(items[:PER_PAGE]),
+                                   "sources": sorted({i.source for i in items[:PER_PAGE]})},
+        render_template("supervision/sign_offs.html", items=items[:PER_PAGE], page=page,
+                        has_next=len(items) > PER_PAGE, form=SignOffForm()))
 
 
 # --- overrides and refusals ---------------------------------------------------------------
@@ -248,11 +264,13 @@ def sign_offs():
 @bp.route("/supervision/overrides")
 @roles(SUPERVISOR)
 def oversight():
-    form = OversightFilterForm(request.args, offices=_offices())
+    offices = _offices()
+    form = OversightFilterForm(request.args, offices=offices)
     now = utcnow()
     if not form.validate():
-        _audit("supervision.oversight_view", {"invalid_filters": sorted(form.errors)})
-        return render_template("supervision/oversight.html", form=form, offices=None), 400
+        return _audited("supervision.oversight_view", {"invalid_filters": sorted(form.errors)},
+                        render_template("supervision/oversight.html", form=form, offices=None),
+                        400)
     since = dashboard.start_of(form.due_from.data) if form.due_from.data \
         else now - timedelta(days=OVERSIGHT_DAYS)
     until = dashboard.start_of(form.due_to.data + timedelta(days=1)) if form.due_to.data \
@@ -260,7 +278,8 @@ def oversight():
     scope = _scope()
     if form.office_id():
         scope &= {form.office_id()}
-    per_office = queries.oversight_by_office(scope, since, until)
+    per_office = queries.oversight_by_office([o for o in offices if o.id in scope], since,
+                                             until)
     overrides = _listing("overrides_page", sum(o.overrides for o in per_office))
     refusals = _listing("refusals_page", sum(o.refusals for o in per_office))
     overrides.items = queries.overrides(scope, since, until, limit=PER_PAGE,
@@ -272,14 +291,14 @@ def oversight():
     args |= {overrides.arg: overrides.page, refusals.arg: refusals.page}
     for listing in (overrides, refusals):
         listing.link(lambda changes: url_for("supervision.oversight", **(args | changes)))
-    _audit("supervision.oversight_view", {"office": form.office.data or None,
-                                          "overrides": overrides.total,
-                                          "refusals": refusals.total})
-    return render_template(
+    return _audited("supervision.oversight_view", {"office": form.office.data or None,
+                                                   "overrides": overrides.total,
+                                                   "refusals": refusals.total},
+                    render_template(
         "supervision/oversight.html", form=form, since=since, until=until,
         offices=per_office, overrides=overrides, refusals=refusals,
         checkpoints=BY_KEY, action_labels=ACTION_LABELS,
-    )
+    ))
 
 
 @dataclass

@@ -342,3 +342,18 @@ def test_the_counter_catches_a_query_per_row(app, ctx, make):
 
     with pytest.raises(AssertionError, match="N\\+1"):
         assert_flat(measure)
+
+
+@pytest.mark.parametrize("url", SUPERVISION_PAGES)
+def test_supervision_pages_send_no_statement_twice(app, signin, office_of, url):
+    """Each page records its view after rendering: a commit before it expired the user,
+    their offices and session, and the page loaded them again."""
+    supervisor, _cases = office_of(3)
+    browser = signin(supervisor)
+    browser.get(url)
+    with count_queries(with_parameters=True) as queries:
+        response = browser.get(url)
+    assert response.status_code == 200
+    sent = [" ".join(s.split()) + f" {p!r}" for s, p in queries.with_parameters]
+    twice = sorted({s[:160] for s in sent if sent.count(s) > 1})
+    assert twice == [], twice
