@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from casework.accounts.roles import Role
 from casework.audit import queries
-from casework.audit.services import record
 from casework.cases.panels import case_panel
 from casework.extensions import db
 from casework.web.access import get_case_or_404, roles
+from casework.web.audited import audited
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -41,21 +41,19 @@ def users():
 @roles(Role.ADMIN, Role.SUPERVISOR)
 def user_events(user_id):
     user = queries.auditable_user(current_user, user_id) or abort(404)
-    record("audit.view", actor_id=current_user.id, details={"user": str(user.id)})
-    db.session.commit()
-    return render_template("audit/events.html", subject_user=user, case=None,
-                           show_case=current_user.role != Role.ADMIN,
-                           **_page(queries.events_query(actor_id=user.id)))
+    return audited(render_template("audit/events.html", subject_user=user, case=None,
+                                   show_case=current_user.role != Role.ADMIN,
+                                   **_page(queries.events_query(actor_id=user.id))),
+                   "audit.view", details={"user": str(user.id)})
 
 
 @bp.route("/cases/<case_id>")
 @roles(Role.SUPERVISOR)
 def case_events(case_id):
     case = get_case_or_404(case_id)
-    record("audit.view", actor_id=current_user.id, case_id=case.id)
-    db.session.commit()
-    return render_template("audit/events.html", subject_user=None, case=case, show_case=True,
-                           **_page(queries.events_query(case_id=case.id)))
+    return audited(render_template("audit/events.html", subject_user=None, case=case,
+                                   show_case=True, **_page(queries.events_query(case_id=case.id))),
+                   "audit.view", case_id=case.id)
 
 
 @case_panel("audit/_panel.html", order=90)

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.audit.services import record
 from casework.best_interests import queries, services
 from casework.best_interests.choices import (
     ASSESSMENT_KIND_LABELS,
@@ -44,6 +43,7 @@ from casework.screening.views import (
     saved,
 )
 from casework.web.access import get_case_or_404, refuse, roles
+from casework.web.audited import audited
 from casework.workflow import engine, policy
 
 bp = Blueprint("best_interests", __name__, url_prefix="/cases")
@@ -121,9 +121,7 @@ def _forms(case, needs_reason: bool, given: dict) -> dict:
 
 def _determination_page(case, status: int = 200, refusal: str | None = None, **given):
     """The BID page: the current BID, its panel and decision, the forms each role may use,
-    and the superseded BIDs. Reading it is audited."""
-    record("bid.view", actor_id=current_user.id, case_id=case.id)
-    db.session.commit()
+    and the superseded BIDs. Reading it is audited (web.audited: after rendering)."""
     bids = queries.bids(case)
     current = bids[0] if bids and bids[0].status != BidStatus.SUPERSEDED else None
     needs_reason = not services.has_assessment(case)
@@ -140,7 +138,7 @@ def _determination_page(case, status: int = 200, refusal: str | None = None, **g
         "reopen": current is not None and me.role in BID_REOPENERS,
     }
     row = engine.rows_for(case).get("bi.bid")
-    return render_template(
+    return audited(render_template(
         "best_interests/determination.html", case=case, current=current,
         superseded=[b for b in bids if b is not current], may=may, needs_reason=needs_reason,
         approval_problem=(services.approval_problem(current)
@@ -150,7 +148,7 @@ def _determination_page(case, status: int = 200, refusal: str | None = None, **g
         status=engine.status_of(row) if row else None, status_labels=engine.STATUS_LABELS,
         question_labels=QUESTION_LABELS, vote_labels=VOTE_LABELS, refusal=refusal,
         **_forms(case, needs_reason, given),
-    ), status
+    ), "bid.view", status=status, case_id=case.id)
 
 
 def _bid_or_404(case, bid_id):

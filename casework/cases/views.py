@@ -22,6 +22,7 @@ from casework.cases.forms import CaseFilterForm, ChildForm, TeamAddForm, TeamRem
 from casework.errors import NotPermitted, StaleEdit
 from casework.extensions import db
 from casework.web.access import CASE_STAFF, get_case_or_404, roles
+from casework.web.audited import audited
 from casework.workflow import engine
 from casework.workflow import queries as checklist_queries
 from casework.workflow.policy import BY_KEY
@@ -127,13 +128,7 @@ def show(case_id):
         panels=panels.render_context(read),
         **_team_context(case),
     )
-    # The view's audit event goes in last, just before the commit: appending takes the
-    # audit chain's lock (SQLite's write lock, a PostgreSQL advisory lock) until the
-    # commit, and taken before rendering it made every worker's case page wait for the
-    # others'. Same transaction either way: a failed render records nothing.
-    record("case.view", actor_id=current_user.id, case_id=case.id)
-    db.session.commit()  # after rendering, so nothing loaded is expired and reloaded
-    return html
+    return audited(html, "case.view", case_id=case.id)
 
 
 @bp.route("/<case_id>/edit", methods=["GET", "POST"])

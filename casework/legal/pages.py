@@ -45,6 +45,7 @@ from casework.legal.views import bp, legal_roles
 from casework.models import utcnow
 from casework.screening.views import refused
 from casework.web.access import LEGAL_STAFF, declaration, get_case_or_404, refuse, roles
+from casework.web.audited import audited
 from casework.workflow import actions, engine
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.policy import BY_KEY, Action
@@ -505,11 +506,11 @@ actions.register(Action.FILE_RELIEF, form=_file_relief_form, effect=_file_relief
 
 def _notes_page(case, form, status=200):
     allowed = services.may_use_notes(case, current_user)
+    page = render_template("legal/notes.html", case=case, form=form, allowed=allowed,
+                           notes=queries.notes(case, current_user))
     if allowed:
-        record("legal_note.view", actor_id=current_user.id, case_id=case.id)
-        db.session.commit()
-    return render_template("legal/notes.html", case=case, form=form, allowed=allowed,
-                           notes=queries.notes(case, current_user)), status
+        return audited(page, "legal_note.view", status=status, case_id=case.id)
+    return page, status
 
 
 def _not_on_team(case):
@@ -547,10 +548,8 @@ def write_note(case_id):
 @roles(*LEGAL_STAFF)
 def calendar():
     items = queries.calendar(current_user)
-    record("legal.calendar_view", actor_id=current_user.id,
-           details={"items": len(items)})
-    db.session.commit()
-    return render_template("legal/calendar.html", items=items, may_open=_may_open)
+    return audited(render_template("legal/calendar.html", items=items, may_open=_may_open),
+                   "legal.calendar_view", details={"items": len(items)})
 
 
 def _may_open(endpoint: str | None) -> bool:

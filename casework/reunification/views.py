@@ -13,7 +13,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.audit.services import record
 from casework.cases.panels import case_panel
 from casework.errors import NotPermitted, StaleEdit
 from casework.extensions import db
@@ -38,6 +37,7 @@ from casework.screening.views import (
     saved,
 )
 from casework.web.access import get_case_or_404, refuse, roles
+from casework.web.audited import audited
 from casework.workflow import actions
 from casework.workflow.engine import CheckpointBlocked
 from casework.workflow.policy import BY_KEY, Action
@@ -126,15 +126,13 @@ def member(case_id, member_id):
     case = get_case_or_404(case_id)
     person = _member_or_404(case, member_id)
     candidates = queries.match_candidates(person, current_user)
-    # Ids and counts only: never the names that matched.
-    record("family.member_view", actor_id=current_user.id, case_id=case.id,
-           details={"member": str(person.id), "candidates": len(candidates)})
-    db.session.commit()
-    return render_template(
+    return audited(render_template(
         "reunification/member.html", case=case, member=person, candidates=candidates,
         link_form=SiblingLinkForm(formdata=None), may_record=TRACE.may_record(current_user),
         may_link=SIBLINGS.may_record(current_user),
-    )
+    ), "family.member_view", case_id=case.id,
+        # Ids and counts only: never the names that matched.
+        details={"member": str(person.id), "candidates": len(candidates)})
 
 
 @bp.route("/<case_id>/family/members/<member_id>/edit", methods=["GET", "POST"])

@@ -26,7 +26,6 @@ from flask_login import current_user
 
 from casework.accounts.models import Office
 from casework.accounts.roles import Role
-from casework.audit.services import record
 from casework.cases.queries import staff_in_scope
 from casework.errors import NotPermitted
 from casework.extensions import db
@@ -41,6 +40,7 @@ from casework.supervision import charts, dashboard, exports, queries, queue, ser
 from casework.supervision.dashboard import COLUMN_LABELS, COLUMNS, UNASSIGNED
 from casework.supervision.forms import DashboardFilterForm, OversightFilterForm, ReviewForm
 from casework.web.access import get_case_or_404, roles
+from casework.web.audited import audited
 from casework.workflow.forms import SignOffForm
 from casework.workflow.policy import ACTION_LABELS, BY_KEY, RECOMMENDATIONS, STAGE_LABELS
 
@@ -97,21 +97,9 @@ def _drill_args():
     return key, column
 
 
-def _audit(action: str, details: dict) -> None:
-    record(action, actor_id=current_user.id, details=details)
-    db.session.commit()
-
-
 def _audited(action: str, details: dict, page: str, status: int = 200) -> tuple[str, int]:
-    """A rendered page, its view recorded afterwards and committed.
-
-    Appending takes the audit chain's lock (SQLite's write lock, a PostgreSQL advisory
-    lock) until the commit: recorded before rendering, every other audited request
-    waited for this page to render (the dashboard's takes tens of milliseconds), and the
-    commit expired the user, their offices and session, which the page then loaded again
-    (four statements). The case page does the same (cases.views.show)."""
-    _audit(action, details)
-    return page, status
+    """web.audited.audited with the event's arguments first (the page's call is long)."""
+    return audited(page, action, status=status, details=details)
 
 
 @bp.app_context_processor

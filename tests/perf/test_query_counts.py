@@ -357,3 +357,40 @@ def test_supervision_pages_send_no_statement_twice(app, signin, office_of, url):
     sent = [" ".join(s.split()) + f" {p!r}" for s, p in queries.with_parameters]
     twice = sorted({s[:160] for s in sent if sent.count(s) > 1})
     assert twice == [], twice
+
+
+# Taking the audit chain's lock: PostgreSQL's advisory lock, SQLite's empty write.
+_CHAIN_LOCK = ("SELECT pg_advisory_xact_lock", "UPDATE audit_event SET seq = seq")
+_APPENDING = (*_CHAIN_LOCK, "SELECT audit_event.hash", "INSERT INTO audit_event")
+
+
+def test_audited_pages_take_the_audit_chain_lock_after_reading_everything(app, make, signin):
+    """Every page whose reading is audited appends its event after rendering
+    (web.audited): the chain's lock is held until the commit, so a page that took it
+    first kept every other audited request of every worker waiting while it rendered."""
+    supervisor, case = _case_with_records(make, 1)
+    attorney = make.user(Role.ATTORNEY, case.office)
+    make.on_team(case, attorney)
+    make.legal_note(case, attorney)
+    member = make.family_member(case, supervisor)
+    db.session.commit()
+    pages = {
+        supervisor: [f"/cases/{case.id}", f"/cases/{case.id}/best-interests/determination",
+                     f"/audit/cases/{case.id}", f"/audit/users/{attorney.id}",
+                     f"/cases/{case.id}/family/members/{member.id}",
+                     "/supervision", "/supervision/cases?status=applies",
+                     "/supervision/overrides", "/supervision/sign-offs"],
+        attorney: [f"/cases/{case.id}/legal-notes", "/cases/calendar"],
+    }
+    for user, urls in pages.items():
+        browser = signin(user)
+        for url in urls:
+            browser.get(url)
+            with count_queries() as queries:
+                response = browser.get(url)
+            assert response.status_code == 200, url
+            sent = [" ".join(s.split()) for s in queries.statements]
+            locked = [i for i, s in enumerate(sent) if s.startswith(_CHAIN_LOCK)]
+            assert len(locked) == 1, (url, queries.report())
+            late = [s[:80] for s in sent[locked[0]:] if not s.startswith(_APPENDING)]
+            assert late == [], (url, late)
