@@ -189,11 +189,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, port: int):
+def gunicorn(env: dict, port: int, root: Path = ROOT):
+    """gunicorn serving the checkout at `root` (bench.ab serves two)."""
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--timeout", "120", "--log-level", "warning", "wsgi:app"],
-        env=env, cwd=ROOT, start_new_session=True)
+        env=env, cwd=root, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while True:
