@@ -327,3 +327,22 @@ def test_a_drill_down_query_string_is_urlencode_of_the_filters(changes):
                       include_closed=True, stage="intake")
     assert filters.query_string(**changes) == urlencode(filters.as_args(**changes))
     assert Filters().query_string(**changes) == urlencode(Filters().as_args(**changes))
+
+
+def test_filters_that_keep_no_checkpoint_count_nothing_and_the_next_build_still_counts(s):
+    """A recommendation with no checkpoint in a stage: an empty key table (built once per
+    shape and reused), every number 0; the full dashboard after it is unchanged."""
+    from casework.workflow import policy
+
+    now = utcnow()
+    stages = {cp.stage for cp in engine.catalogue()}
+    rec, stage = next((r, st) for r in policy.RECOMMENDATIONS for st in sorted(stages)
+                      if not Filters(recommendation=r, stage=st).keys())
+    before = dashboard.build(s.scope, Filters(), now)
+    for _ in range(2):
+        empty = dashboard.build(s.scope, Filters(recommendation=rec, stage=stage), now)
+        assert empty.totals["applies"] == 0 and empty.totals.cases == 0
+        assert all(g.counts["applies"] == 0 for g in empty.by_office)
+    after = dashboard.build(s.scope, Filters(), now)
+    assert after.totals.by_status == before.totals.by_status and after.totals["applies"] > 0
+    assert [g.counts.cases for g in after.by_staff] == [g.counts.cases for g in before.by_staff]
