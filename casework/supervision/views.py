@@ -83,9 +83,8 @@ def _offices() -> list[Office]:
         sa.select(Office).where(Office.id.in_(_scope())).order_by(Office.code)))
 
 
-def _filter_form(offices: list[Office] | None = None) -> DashboardFilterForm:
-    return DashboardFilterForm(request.args, offices=_offices() if offices is None else offices,
-                               staff=staff_in_scope(current_user))
+def _filter_form(offices: list[Office]) -> DashboardFilterForm:
+    return DashboardFilterForm(request.args, offices=offices, staff=staff_in_scope(current_user))
 
 
 def _drill_args():
@@ -95,11 +94,6 @@ def _drill_args():
     if (key is not None and key not in BY_KEY) or column not in COLUMNS:
         abort(404)
     return key, column
-
-
-def _audited(action: str, details: dict, page: str, status: int = 200) -> tuple[str, int]:
-    """web.audited.audited with the event's arguments first (the page's call is long)."""
-    return audited(page, action, status=status, details=details)
 
 
 @bp.app_context_processor
@@ -127,15 +121,14 @@ def dashboard_page():
     form = _filter_form(offices)
     now = utcnow()
     if not form.validate():
-        return _audited(
-            "supervision.dashboard_view", {"invalid_filters": sorted(form.errors)},
-            render_template("supervision/dashboard.html", form=form, data=None,
-                            offices=offices, now=now), 400)
+        page = render_template("supervision/dashboard.html", form=form, data=None,
+                               offices=offices, now=now)
+        return audited(page, "supervision.dashboard_view", status=400,
+                       details={"invalid_filters": sorted(form.errors)})
     filters = form.filters()
     data = dashboard.build(_scope(), filters, now, offices=offices)
     review_row = data.group("by_checkpoint", "case.review")
-    return _audited("supervision.dashboard_view", {"filters": filters.audit_details()},
-                    render_template(
+    page = render_template(
         "supervision/dashboard.html", form=form, data=data, filters=filters, now=now,
         offices=offices, review_row=review_row, checkpoints=BY_KEY,
         stage_labels=STAGE_LABELS,
@@ -147,7 +140,9 @@ def dashboard_page():
             title=_("Checkpoints by status, per office"), name=lambda g: str(g.label)),
         trend_chart=charts.trend_chart(data.trend, "trend-chart",
                                        described_by="trend-table-caption"),
-    ))
+    )
+    return audited(page, "supervision.dashboard_view",
+                   details={"filters": filters.audit_details()})
 
 
 @bp.route("/supervision/cases")
@@ -158,27 +153,28 @@ def drill_down():
     key, column = _drill_args()
     now = utcnow()
     if not form.validate():
-        return _audited("supervision.drill_down", {"invalid_filters": sorted(form.errors)},
-                        render_template("supervision/drill_down.html", form=form, items=None,
-                                        now=now), 400)
+        page = render_template("supervision/drill_down.html", form=form, items=None, now=now)
+        return audited(page, "supervision.drill_down", status=400,
+                       details={"invalid_filters": sorted(form.errors)})
     filters = form.filters().with_(key=key, column=column)
-    page = max(request.args.get("page", 1, type=int), 1)
-    items, total = dashboard.drill_down(_scope(), filters, now, page=page, per_page=PER_PAGE)
-    if not items and page > 1 and total:  # past the end (the list got shorter): the last page
-        page = -(-total // PER_PAGE)
-        items, total = dashboard.drill_down(_scope(), filters, now, page=page,
+    number = max(request.args.get("page", 1, type=int), 1)
+    items, total = dashboard.drill_down(_scope(), filters, now, page=number, per_page=PER_PAGE)
+    if not items and number > 1 and total:  # past the end (the list got shorter): the last page
+        number = -(-total // PER_PAGE)
+        items, total = dashboard.drill_down(_scope(), filters, now, page=number,
                                             per_page=PER_PAGE, total=total)
     staff_name = next((label for value, label in form.staff.choices
                        if value and value == form.staff.data), None)
-    return _audited("supervision.drill_down",
-                    {"filters": filters.audit_details(), "results": total}, render_template(
+    page = render_template(
         "supervision/drill_down.html", form=form, filters=filters, items=items, total=total,
-        page=page, pages=max(1, -(-total // PER_PAGE)), now=now, checkpoints=BY_KEY,
+        page=number, pages=max(1, -(-total // PER_PAGE)), now=now, checkpoints=BY_KEY,
         offices={o.id: o for o in offices}, staff_name=staff_name,
         recommendation=RECOMMENDATIONS.get(filters.recommendation),
         stage_label=STAGE_LABELS.get(filters.stage) if filters.stage else None,
         signable=set(queue.signable_keys(current_user)), sign_off_form=SignOffForm(),
-    ))
+    )
+    return audited(page, "supervision.drill_down",
+                   details={"filters": filters.audit_details(), "results": total})
 
 
 # --- exports --------------------------------------------------------------------------------
@@ -196,7 +192,7 @@ def _with_staff() -> bool:
 @bp.route("/supervision/export/dashboard.csv")
 @roles(SUPERVISOR)
 def export_dashboard():
-    form = _filter_form()
+    form = _filter_form(_offices())
     if not form.validate():
         abort(400)
     filters, now, with_staff = form.filters(), utcnow(), _with_staff()
@@ -211,7 +207,9 @@ def export_dashboard():
 @bp.route("/supervision/export/cases.csv")
 @roles(SUPERVISOR)
 def export_cases():
-    form = _filter_form()
+    offices = _offices()
+    form = _filter_form(offices)
+    codes = {o.id: o.code for o in offices}  # read before the commit expires them
     key, column = _drill_args()
     if not form.validate():
         abort(400)
@@ -222,10 +220,8 @@ def export_cases():
     services.record_export("cases", actor=current_user, rows=total,
                            filters=filters.audit_details(), with_staff=with_staff)
     db.session.commit()
-    offices = {o.id: o.code for o in _offices()}
-
     items = dashboard.iter_drill_down(scope, filters, now, with_staff=with_staff)
-    rows = exports.case_rows(items, offices, now, with_staff=with_staff)
+    rows = exports.case_rows(items, codes, now, with_staff=with_staff)
     # Written while it is read: a national export is too long to hold in memory.
     return _csv(stream_with_context(exports.csv_lines(rows)),
                 f"checkpoints-{column}-{now:%Y%m%d-%H%M}.csv")
@@ -239,11 +235,12 @@ def export_cases():
 def sign_offs():
     page = max(request.args.get("page", 1, type=int), 1)
     items = queue.sign_off_queue(current_user, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
-    return _audited(
-        "supervision.queue_view", {"page": page, "items": len(items[:PER_PAGE]),
-                                   "sources": sorted({i.source for i in items[:PER_PAGE]})},
-        render_template("supervision/sign_offs.html", items=items[:PER_PAGE], page=page,
-                        has_next=len(items) > PER_PAGE, form=SignOffForm()))
+    shown = items[:PER_PAGE]
+    return audited(
+        render_template("supervision/sign_offs.html", items=shown, page=page,
+                        has_next=len(items) > PER_PAGE, form=SignOffForm()),
+        "supervision.queue_view",
+        details={"page": page, "items": len(shown), "sources": sorted({i.source for i in shown})})
 
 
 # --- overrides and refusals ---------------------------------------------------------------
@@ -256,9 +253,9 @@ def oversight():
     form = OversightFilterForm(request.args, offices=offices)
     now = utcnow()
     if not form.validate():
-        return _audited("supervision.oversight_view", {"invalid_filters": sorted(form.errors)},
-                        render_template("supervision/oversight.html", form=form, offices=None),
-                        400)
+        page = render_template("supervision/oversight.html", form=form, offices=None)
+        return audited(page, "supervision.oversight_view", status=400,
+                       details={"invalid_filters": sorted(form.errors)})
     since = dashboard.start_of(form.due_from.data) if form.due_from.data \
         else now - timedelta(days=OVERSIGHT_DAYS)
     until = dashboard.start_of(form.due_to.data + timedelta(days=1)) if form.due_to.data \
@@ -279,14 +276,14 @@ def oversight():
     args |= {overrides.arg: overrides.page, refusals.arg: refusals.page}
     for listing in (overrides, refusals):
         listing.link(lambda changes: url_for("supervision.oversight", **(args | changes)))
-    return _audited("supervision.oversight_view", {"office": form.office.data or None,
-                                                   "overrides": overrides.total,
-                                                   "refusals": refusals.total},
-                    render_template(
+    page = render_template(
         "supervision/oversight.html", form=form, since=since, until=until,
         offices=per_office, overrides=overrides, refusals=refusals,
         checkpoints=BY_KEY, action_labels=ACTION_LABELS,
-    ))
+    )
+    return audited(page, "supervision.oversight_view",
+                   details={"office": form.office.data or None, "overrides": overrides.total,
+                            "refusals": refusals.total})
 
 
 @dataclass
